@@ -1,0 +1,1 @@
+"""Mercury evaluator: tasks, sandboxed judging, timing and metrics (no Django)."""

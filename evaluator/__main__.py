@@ -1,0 +1,5 @@
+"""Entry point for `python -m evaluator`."""
+
+from evaluator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Output checkers: decide outside the jail whether an output is right for a test."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+FLOAT_TOLERANCE = 1e-5
+
+Validator = Callable[[list[Any], Any, Any], bool]
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _floats_close(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected == actual
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return math.isclose(expected, actual, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(
+            _floats_close(e, a) for e, a in zip(expected, actual, strict=True)
+        )
+    return bool(expected == actual)
+
+
+def _exact(expected: Any, actual: Any) -> bool:
+    # JSON equality, but True != 1 (LeetCode prints true/1 differently)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(
+            _exact(e, a) for e, a in zip(expected, actual, strict=True)
+        )
+    if isinstance(expected, float) or isinstance(actual, float):
+        return _floats_close(expected, actual)
+    return bool(expected == actual)
+
+
+def load_validator(source: str) -> Validator:
+    """Compile a task's checker.py (our own, trusted code) and return its check function."""
+    namespace: dict[str, Any] = {"__name__": "mercury_checker"}
+    exec(compile(source, "<checker.py>", "exec"), namespace)  # noqa: S102 - trusted task file
+    check = namespace.get("check")
+    if not callable(check):
+        raise ValueError("checker.py defines no check(args, expected, actual)")
+    return check  # type: ignore[no-any-return]
+
+
+def check_output(
+    kind: str,
+    args: list[Any],
+    expected: Any,
+    actual: Any,
+    validator: Validator | None = None,
+) -> bool:
+    """True when actual is an accepted output for the test (args, expected)."""
+    if kind == "exact" or kind.startswith("inplace:"):
+        return _exact(expected, actual)
+    if kind == "float":
+        return _floats_close(expected, actual)
+    if kind == "unordered":
+        if not isinstance(actual, list) or not isinstance(expected, list):
+            return False
+        return sorted(map(_canon, expected)) == sorted(map(_canon, actual))
+    if kind == "unordered_nested":
+        if not isinstance(actual, list) or not isinstance(expected, list):
+            return False
+        if not all(isinstance(x, list) for x in actual):
+            return False
+        exp = sorted(_canon(sorted(map(_canon, x))) for x in expected)
+        act = sorted(_canon(sorted(map(_canon, x))) for x in actual)
+        return exp == act
+    if kind == "validator":
+        if validator is None:
+            raise ValueError("validator checker without a check function")
+        try:
+            return bool(validator(args, expected, actual))
+        except Exception:  # noqa: BLE001 - malformed output from the completion
+            return False
+    raise ValueError(f"unknown checker {kind!r}")

@@ -1,0 +1,259 @@
+"""Command-line interface: evaluate completions, validate and build tasks, as the portal does."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from evaluator.tasks import DEFAULT_TASKS_DIR, Task, load_tasks, task_dirs
+
+CACHE_DIR = Path(os.environ.get("MERCURY_CACHE_DIR", Path.home() / ".cache" / "mercury-evaluator"))
+
+
+def _progress(label: str, done: int, total: int, started: float) -> None:
+    if not sys.stderr.isatty() and done not in (total,) and done % 10:
+        return
+    width = 30
+    filled = int(width * done / total) if total else width
+    elapsed = time.monotonic() - started
+    end = "\n" if done == total else ""
+    print(
+        f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f}s",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def calibration_for(task: Task, *, cache_dir: Path = CACHE_DIR) -> Any:
+    """This host's calibration of a task, measured once and cached on disk."""
+    from evaluator.host import HARNESS_VERSION, host_fingerprint
+    from evaluator.judge import Calibration, calibrate_task
+
+    path = cache_dir / host_fingerprint() / HARNESS_VERSION / f"{task.slug}-{task.fingerprint}.json"
+    if path.exists():
+        try:
+            return Calibration.from_dict(json.loads(path.read_text()))
+        except (ValueError, TypeError, KeyError):
+            pass
+    calibration = calibrate_task(task)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(calibration.to_dict(), indent=1))
+    return calibration
+
+
+def _workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from evaluator.completions import parse_completions
+    from evaluator.judge import Verdict, judge_sample
+    from evaluator.metrics import SampleOutcome, summarize
+    from evaluator.sandbox import prepare_host
+
+    tasks = load_tasks(Path(args.tasks) if args.tasks else None)
+    parsed = parse_completions(Path(args.completions).read_bytes(), known_tasks=tasks)
+    for error in parsed.errors:
+        print(f"{args.completions}: {error}", file=sys.stderr)
+    if not parsed.samples:
+        print("no usable completions", file=sys.stderr)
+        return 2
+    prepare_host()
+    needed = sorted({s.task_id for s in parsed.samples}, key=lambda slug: tasks[slug].id)
+    started = time.monotonic()
+    calibrations: dict[str, Any] = {}
+    with ThreadPoolExecutor(_workers()) as pool:
+        for done, (slug, cal) in enumerate(
+            zip(needed, pool.map(lambda s: calibration_for(tasks[s]), needed), strict=True), 1
+        ):
+            calibrations[slug] = cal
+            _progress("calibrating", done, len(needed), started)
+        started = time.monotonic()
+        jobs = [(s, pool.submit(judge_sample, tasks[s.task_id], s.code, calibrations[s.task_id]))
+                for s in parsed.samples]
+        results = []
+        for done, (sample, future) in enumerate(jobs, 1):
+            results.append((sample, future.result()))
+            _progress("judging", done, len(jobs), started)
+    outcomes = [
+        SampleOutcome(s.task_id, r.verdict == Verdict.PASSED, r.beyond) for s, r in results
+    ]
+    summary = summarize(outcomes, {slug: t.difficulty for slug, t in tasks.items()})
+    rows = [
+        {
+            "task_id": s.task_id,
+            "sample": s.index,
+            "verdict": str(r.verdict),
+            "runtime_s": r.runtime_s,
+            "beyond": r.beyond,
+            "percentile": r.percentile,
+            "diagnostic": r.diagnostic,
+        }
+        for s, r in results
+    ]
+    _print_table(rows, summary)
+    if args.json:
+        payload = {**summary, "results": rows}
+        Path(args.json).write_text(json.dumps(payload, indent=1))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+    print(f"{'task':<48} {'#':>2} {'verdict':<14} {'runtime':>10} {'beyond':>7} {'beats':>6}")
+    for row in rows:
+        runtime = f"{row['runtime_s'] * 1000:.2f}ms" if row["runtime_s"] is not None else "-"
+        beats = f"{row['percentile']:.0f}%" if row["percentile"] is not None else "-"
+        print(
+            f"{row['task_id'][:48]:<48} {row['sample']:>2} {row['verdict']:<14} "
+            f"{runtime:>10} {row['beyond'] * 100:7.1f} {beats:>6}"
+        )
+    print()
+    print(f"{'':<10} {'tasks':>6} {'Pass@1':>8} {'Beyond@1':>9}")
+    blocks = [("overall", summary), *summary["by_difficulty"].items()]
+    for name, block in blocks:
+        if block["tasks"]:
+            print(
+                f"{name:<10} {block['tasks']:>6} {block['pass@1'] * 100:8.1f} "
+                f"{block['beyond@1'] * 100:9.1f}"
+            )
+
+
+def _wrong_value(value: Any) -> Any:
+    """A value that no checker should accept in place of value."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + "#"
+    if isinstance(value, list):
+        return [*value, value[-1]] if value else [0]
+    if value is None:
+        return 0
+    return None
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from evaluator.checkers import check_output, load_validator
+    from evaluator.judge import CalibrationError, calibrate_task
+    from evaluator.sandbox import prepare_host
+
+    tasks = load_tasks(Path(args.tasks) if args.tasks else None)
+    if args.only:
+        tasks = {slug: tasks[slug] for slug in args.only}
+    prepare_host()
+    selected = list(tasks.values())
+    full = set(t.slug for t in selected)
+    if args.sample is not None:
+        # quick mode: every task's small tests; the full protocol on a rotating sample
+        day = int(time.time() // 86400)
+        order = sorted(
+            selected, key=lambda t: hashlib.sha256(f"{t.slug}/{day}".encode()).hexdigest()
+        )
+        full = {t.slug for t in order[: args.sample]}
+    failures = 0
+    counts = {"Easy": 0, "Medium": 0, "Hard": 0}
+    started = time.monotonic()
+
+    def one(task: Task) -> tuple[Task, str | None, str]:
+        validator = load_validator(task.validator_source) if task.validator_source else None
+        case = task.tests[0]
+        if check_output(task.checker, case.input, case.expected, _wrong_value(case.expected),
+                        validator):
+            return task, "the checker accepts a wrong answer", ""
+        probe = task if task.slug in full else _small_only(task)
+        try:
+            cal = calibrate_task(probe, rounds=(3, 5), budget_s=1.0)
+        except CalibrationError as exc:
+            return task, str(exc), ""
+        spread = ", ".join(f"{n} {v * 1000:.2f}ms" for n, v in sorted(
+            cal.runtimes.items(), key=lambda kv: kv[1]))
+        flag = " FLAGGED (spread < 1.5x)" if cal.flagged and task.slug in full else ""
+        mode = "full" if task.slug in full else "small"
+        return task, None, f"spread {cal.spread:5.1f}x [{mode}]{flag}: {spread}"
+
+    with ThreadPoolExecutor(_workers()) as pool:
+        for done, (task, error, line) in enumerate(pool.map(one, selected), 1):
+            counts[task.difficulty] += 1
+            if error:
+                failures += 1
+                print(f"FAIL {task.slug}: {error}")
+            else:
+                print(f"ok   {task.slug:<50} {line}")
+            _progress("validating", done, len(selected), started)
+    print(
+        f"{len(selected) - failures} of {len(selected)} tasks valid "
+        f"(Easy {counts['Easy']}, Medium {counts['Medium']}, Hard {counts['Hard']})"
+    )
+    return 1 if failures else 0
+
+
+def _small_only(task: Task) -> Task:
+    from dataclasses import replace
+
+    return replace(task, large=[])
+
+
+def _cmd_build_tasks(args: argparse.Namespace) -> int:
+    from evaluator.build import build_task, format_report
+
+    root = Path(args.tasks) if args.tasks else DEFAULT_TASKS_DIR
+    dirs = [root / slug for slug in args.slugs] if args.slugs else task_dirs(root)
+    failed = 0
+    for directory in dirs:
+        if not (directory / "task.json").exists():
+            print(f"{directory.name}: no task.json", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            report = build_task(directory)
+        except Exception as exc:  # noqa: BLE001 - report per task and go on
+            print(f"{directory.name}: build failed: {type(exc).__name__}: {exc}")
+            failed += 1
+            continue
+        print(format_report(report), flush=True)
+        failed += 0 if report.ok else 1
+    print(f"built {len(dirs) - failed} of {len(dirs)} tasks")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluator",
+        description="Score Mercury completions locally exactly as the portal does.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    evaluate = sub.add_parser("evaluate", help="judge a JSONL completions file")
+    evaluate.add_argument("completions", help='JSONL: {"task_id": slug, "completion": code}')
+    evaluate.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")
+    evaluate.add_argument("--json", help="write the results as JSON to this path")
+    evaluate.set_defaults(func=_cmd_evaluate)
+    validate = sub.add_parser("validate-tasks", help="prove every reference passes; print spreads")
+    validate.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")
+    validate.add_argument("--only", nargs="*", help="only these slugs")
+    validate.add_argument(
+        "--sample",
+        type=int,
+        help="quick mode: small tests for every task, the full protocol for N rotating tasks",
+    )
+    validate.set_defaults(func=_cmd_validate)
+    build = sub.add_parser("build-tasks", help="generate tests.json and check/time references")
+    build.add_argument("slugs", nargs="*", help="task slugs (default: all)")
+    build.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")
+    build.set_defaults(func=_cmd_build_tasks)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))

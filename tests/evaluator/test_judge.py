@@ -1,0 +1,235 @@
+"""Judging in the real nsjail: verdicts, Beyond ordering and a corpus of hostile completions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from evaluator.judge import Verdict, judge_sample
+
+pytestmark = pytest.mark.sandbox
+
+SOLVE = """
+        seen = {}
+        for j, x in enumerate(nums):
+            if target - x in seen:
+                return [seen[target - x], j]
+            seen[x] = j
+"""
+HEAD = "class Solution:\n    def pairSum(self, nums, target):\n"
+
+
+def _method(body: str, prelude: str = "") -> str:
+    return prelude + HEAD + body
+
+
+def _judge(test_tasks, calibrations, code):
+    return judge_sample(test_tasks["pair-sum"], code, calibrations["pair-sum"])
+
+
+def test_correct_fast_and_slow_completions_pass_with_ordered_beyond(test_tasks, calibrations):
+    task = test_tasks["pair-sum"]
+    fast = judge_sample(task, task.references["hashmap"], calibrations["pair-sum"])
+    slow = judge_sample(task, task.references["quadratic"], calibrations["pair-sum"])
+    assert fast.verdict == slow.verdict == Verdict.PASSED
+    assert fast.tests_passed == fast.tests_total == len(task.tests)
+    assert fast.runtime_s < slow.runtime_s
+    assert fast.beyond > 0.9 > 0.1 > slow.beyond
+    assert fast.percentile > slow.percentile
+
+
+def test_linked_list_arguments_and_results_are_converted(test_tasks, calibrations):
+    task = test_tasks["reverse-linked"]
+    result = judge_sample(task, task.references["iterative"], calibrations["reverse-linked"])
+    assert result.verdict == Verdict.PASSED
+    untyped = (
+        "class Solution(object):\n    def reverseList(self, head):\n"
+        "        vals = []\n        while head: vals.append(head.val); head = head.next\n"
+        "        return list_to_nodes(vals[::-1])\n"
+        "def list_to_nodes(v):\n    d = t = ListNode()\n"
+        "    for x in v: t.next = ListNode(x); t = t.next\n    return d.next\n"
+    )
+    assert judge_sample(task, untyped, calibrations["reverse-linked"]).verdict == Verdict.PASSED
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict", "diagnostic"),
+    [
+        (_method("        return [0, 1]\n"), Verdict.WRONG_ANSWER, "expected"),
+        (_method("        return [0, 1]\n").replace("):\n", ")\n", 1), Verdict.INVALID, "Syntax"),
+        ("class Solution:\n    pass\n", Verdict.INVALID, "no method pairSum"),
+        ("def pairSum(nums, target):\n    return []\n", Verdict.INVALID, "no class Solution"),
+        ("", Verdict.INVALID, "empty"),
+        (_method("        raise KeyError('boom')\n"), Verdict.RUNTIME_ERROR, "KeyError"),
+        (_method("        return self.pairSum(nums, target)\n"), Verdict.RUNTIME_ERROR, "Recursion"),
+    ],
+    ids=["wrong", "syntax", "no-entry-point", "no-class", "empty", "exception", "recursion"],
+)
+def test_failures_get_their_verdict_and_a_diagnostic(test_tasks, calibrations, code, verdict,
+                                                     diagnostic):
+    result = _judge(test_tasks, calibrations, code)
+    assert result.verdict == verdict
+    assert diagnostic in result.diagnostic
+    assert result.beyond == 0.0 and result.runtime_s is None
+
+
+# Each hostile completion: (code, verdicts that mean "contained").
+# "passed" is expected where the attack is attempted, fails quietly, and the honest answer follows.
+HOSTILE = {
+    "fork-bomb": (
+        _method("        while True:\n            try: os.fork()\n            except OSError: pass\n",
+                "import os\n"),
+        {Verdict.TIMEOUT},
+    ),
+    "thread-bomb": (
+        _method("        ts = [threading.Thread(target=time.sleep, args=(60,)) for _ in range(500)]\n"
+                "        for t in ts: t.start()\n", "import threading, time\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "memory-bomb": (
+        _method("        x = []\n        while True: x.append(bytearray(10**7))\n"),
+        {Verdict.MEMORY_LIMIT},
+    ),
+    "huge-allocation": (_method("        x = ' ' * 10**11\n"), {Verdict.MEMORY_LIMIT}),
+    "infinite-loop": (_method("        while True: pass\n"), {Verdict.TIMEOUT}),
+    "sleep-forever": (_method("        time.sleep(10**6)\n", "import time\n"), {Verdict.TIMEOUT}),
+    "network-redis": (
+        _method("        socket.create_connection(('127.0.0.1', 6379), timeout=1)\n" + SOLVE,
+                "import socket\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "network-udp-dns": (
+        _method("        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                "        s.sendto(b'x', ('8.8.8.8', 53))\n" + SOLVE, "import socket\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "vsock": (
+        _method("        socket.socket(40, socket.SOCK_STREAM)\n" + SOLVE, "import socket\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "write-outside-tmp": (
+        _method("        open('/box/owned', 'w').write('x')\n" + SOLVE),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "write-usr": (_method("        open('/usr/owned', 'w').write('x')\n" + SOLVE),
+                  {Verdict.RUNTIME_ERROR}),
+    "fill-tmp": (
+        _method("        f = open('/tmp/big', 'wb')\n        while True: f.write(b'x' * 2**20)\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "read-environment": (
+        _method("        if any('SECRET' in k or 'REDIS' in k or 'DJANGO' in k for k in os.environ):\n"
+                "            return [-1, -1]\n" + SOLVE, "import os\n"),
+        {Verdict.PASSED},
+    ),
+    "read-host-files": (
+        _method("        for p in ('/etc/passwd', '/proc/1/environ', '/root/.bashrc'):\n"
+                "            try:\n                open(p).read(); return [-1, -1]\n"
+                "            except OSError: pass\n" + SOLVE),
+        {Verdict.PASSED},
+    ),
+    "sys-exit-at-import": ("import sys\nsys.exit(0)\n", {Verdict.RUNTIME_ERROR}),
+    "os-exit-in-method": (_method("        os._exit(0)\n", "import os\n"), {Verdict.RUNTIME_ERROR}),
+    "fake-verdict-output": (
+        _method("        print('{\"status\": \"ok\", \"verdict\": \"passed\"}')\n"
+                "        return [0, 0]\n"),
+        {Verdict.WRONG_ANSWER},
+    ),
+    "kill-init": (
+        _method("        try: os.kill(1, signal.SIGKILL)\n        except OSError: pass\n" + SOLVE,
+                "import os, signal\n"),
+        {Verdict.PASSED},
+    ),
+    "kill-everything": (_method("        os.kill(-1, signal.SIGKILL)\n", "import os, signal\n"),
+                        {Verdict.RUNTIME_ERROR}),
+    "output-flood": (_method("        while True: print('x' * 65536)\n"), {Verdict.OUTPUT_LIMIT}),
+    "too-many-files": (
+        _method("        fs = [open('/dev/null') for _ in range(10000)]\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "unshare-namespace": (
+        _method("        os.unshare(os.CLONE_NEWUSER)\n" + SOLVE, "import os\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "ptrace-parent": (
+        _method("        libc = ctypes.CDLL(None)\n"
+                "        if libc.ptrace(16, 1, 0, 0) == 0: return [-1, -1]\n" + SOLVE,
+                "import ctypes\n"),
+        {Verdict.PASSED},
+    ),
+    "raise-cpu-limit": (
+        _method("        resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n" + SOLVE,
+                "import resource\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "forge-result-pipe": (
+        _method("        for fd in range(3, 64):\n"
+                "            try: os.write(fd, b'{\"status\":\"ok\",\"outputs\":[]}')\n"
+                "            except OSError: pass\n" + SOLVE, "import os\n"),
+        {Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER},
+    ),
+    "segfault": (_method("        ctypes.string_at(0)\n", "import ctypes\n"),
+                 {Verdict.RUNTIME_ERROR}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_completion_is_contained(test_tasks, calibrations, name, monkeypatch):
+    monkeypatch.setenv("MERCURY_TEST_SECRET", "hunter2")
+    code, contained = HOSTILE[name]
+    result = _judge(test_tasks, calibrations, code)
+    assert result.verdict in contained, result.diagnostic
+    assert "hunter2" not in result.diagnostic
+    assert not Path("/usr/owned").exists()
+
+
+def test_judge_still_works_after_the_hostile_corpus(test_tasks, calibrations):
+    task = test_tasks["pair-sum"]
+    result = judge_sample(task, task.references["hashmap"], calibrations["pair-sum"])
+    assert result.verdict == Verdict.PASSED
+    assert not [p for p in os.listdir("/tmp") if p.startswith("mercury-box-")]
+
+
+def test_patched_timer_and_builtins_cache_cannot_buy_speed(test_tasks, calibrations):
+    task = test_tasks["pair-sum"]
+    slow = task.references["quadratic"]
+    patched = "import time\ntime.thread_time = lambda: 0.0\ntime.perf_counter = lambda: 0.0\n" + slow
+    cached = slow.replace(
+        "        n = len(nums)\n",
+        "        import builtins\n        key = (tuple(nums), target)\n"
+        "        memo = builtins.__dict__.setdefault('_memo', {})\n"
+        "        if key in memo: return memo[key]\n        n = len(nums)\n",
+    )
+    for code in (patched, cached):
+        result = _judge(test_tasks, calibrations, code)
+        assert result.verdict == Verdict.PASSED
+        assert result.beyond < 0.2, result.details
+
+
+def test_forged_timing_message_is_charged_kernel_cpu_time(test_tasks, calibrations):
+    task = test_tasks["pair-sum"]
+    # Behaves in the check run (small tests come first there); in a timing run (only the large
+    # case) it computes the answer, then writes a fake timing message on every descriptor.
+    forged = "import os\nCALLS = []\n" + task.references["quadratic"].replace(
+        "        return []\n",
+        "        return []\n\n    def pairSumReal(self, nums, target):\n        return []\n",
+    ).replace(
+        "        n = len(nums)\n",
+        "        CALLS.append(len(nums))\n"
+        "        if CALLS[0] > 1000:\n"
+        "            answer = Solution.slow(nums, target)\n"
+        "            for fd in range(3, 64):\n"
+        "                try: os.write(fd, b'{\"status\":\"ok\",\"seconds\":0.000001}')\n"
+        "                except OSError: pass\n"
+        "            os._exit(0)\n"
+        "        return Solution.slow(nums, target)\n\n"
+        "    @staticmethod\n"
+        "    def slow(nums, target):\n"
+        "        n = len(nums)\n",
+    )
+    result = _judge(test_tasks, calibrations, forged)
+    assert result.verdict == Verdict.PASSED, result.diagnostic
+    assert result.details["charged_untimed_cpu"]
+    assert result.beyond < 0.2, result.details
