@@ -93,8 +93,12 @@ def build_task(directory: Path) -> BuildReport:
     tests = {
         "seed": meta.get("seed", 1),
         "canonical": canonical,
-        "small": [{"input": i, "expected": e} for i, e in zip(small_inputs, expected_small)],
-        "large": [{"input": i, "expected": e} for i, e in zip(large_inputs, expected_large)],
+        "small": [
+            {"input": i, "expected": e} for i, e in zip(small_inputs, expected_small, strict=True)
+        ],
+        "large": [
+            {"input": i, "expected": e} for i, e in zip(large_inputs, expected_large, strict=True)
+        ],
     }
     text = json.dumps(tests, separators=(",", ":"))
     (directory / "tests.json").write_text(text + "\n")

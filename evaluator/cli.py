@@ -32,18 +32,19 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
     )
 
 
-def calibration_for(task: Task, *, cache_dir: Path = CACHE_DIR) -> Any:
+def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path = CACHE_DIR) -> Any:
     """This host's calibration of a task, measured once and cached on disk."""
     from evaluator.host import HARNESS_VERSION, host_fingerprint
     from evaluator.judge import Calibration, calibrate_task
 
-    path = cache_dir / host_fingerprint() / HARNESS_VERSION / f"{task.slug}-{task.fingerprint}.json"
+    name = f"{task.slug}-{task.fingerprint}-{measure}.json"
+    path = cache_dir / host_fingerprint() / HARNESS_VERSION / name
     if path.exists():
         try:
             return Calibration.from_dict(json.loads(path.read_text()))
         except (ValueError, TypeError, KeyError):
             pass
-    calibration = calibrate_task(task)
+    calibration = calibrate_task(task, measure=measure)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(calibration.to_dict(), indent=1))
     return calibration
@@ -72,20 +73,34 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     calibrations: dict[str, Any] = {}
     with ThreadPoolExecutor(_workers()) as pool:
         for done, (slug, cal) in enumerate(
-            zip(needed, pool.map(lambda s: calibration_for(tasks[s]), needed), strict=True), 1
+            zip(
+                needed,
+                pool.map(lambda s: calibration_for(tasks[s], measure=args.measure), needed),
+                strict=True,
+            ),
+            1,
         ):
             calibrations[slug] = cal
             _progress("calibrating", done, len(needed), started)
         started = time.monotonic()
-        jobs = [(s, pool.submit(judge_sample, tasks[s.task_id], s.code, calibrations[s.task_id]))
-                for s in parsed.samples]
+        jobs = [
+            (
+                s,
+                pool.submit(
+                    judge_sample,
+                    tasks[s.task_id],
+                    s.code,
+                    calibrations[s.task_id],
+                    measure=args.measure,
+                ),
+            )
+            for s in parsed.samples
+        ]
         results = []
         for done, (sample, future) in enumerate(jobs, 1):
             results.append((sample, future.result()))
             _progress("judging", done, len(jobs), started)
-    outcomes = [
-        SampleOutcome(s.task_id, r.verdict == Verdict.PASSED, r.beyond) for s, r in results
-    ]
+    outcomes = [SampleOutcome(s.task_id, r.verdict == Verdict.PASSED, r.beyond) for s, r in results]
     summary = summarize(outcomes, {slug: t.difficulty for slug, t in tasks.items()})
     rows = [
         {
@@ -93,6 +108,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             "sample": s.index,
             "verdict": str(r.verdict),
             "runtime_s": r.runtime_s,
+            "instructions": r.details.get("instructions"),
             "beyond": r.beyond,
             "percentile": r.percentile,
             "diagnostic": r.diagnostic,
@@ -110,7 +126,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _print_table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     print(f"{'task':<48} {'#':>2} {'verdict':<14} {'runtime':>10} {'beyond':>7} {'beats':>6}")
     for row in rows:
-        runtime = f"{row['runtime_s'] * 1000:.2f}ms" if row["runtime_s"] is not None else "-"
+        if row["runtime_s"] is not None:
+            runtime = f"{row['runtime_s'] * 1000:.2f}ms"
+        elif row.get("instructions"):
+            runtime = f"{row['instructions'] / 1e6:.1f}Mi"
+        else:
+            runtime = "-"
         beats = f"{row['percentile']:.0f}%" if row["percentile"] is not None else "-"
         print(
             f"{row['task_id'][:48]:<48} {row['sample']:>2} {row['verdict']:<14} "
@@ -167,16 +188,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     def one(task: Task) -> tuple[Task, str | None, str]:
         validator = load_validator(task.validator_source) if task.validator_source else None
         case = task.tests[0]
-        if check_output(task.checker, case.input, case.expected, _wrong_value(case.expected),
-                        validator):
+        if check_output(
+            task.checker, case.input, case.expected, _wrong_value(case.expected), validator
+        ):
             return task, "the checker accepts a wrong answer", ""
         probe = task if task.slug in full else _small_only(task)
         try:
             cal = calibrate_task(probe, rounds=(3, 5), budget_s=1.0)
         except CalibrationError as exc:
             return task, str(exc), ""
-        spread = ", ".join(f"{n} {v * 1000:.2f}ms" for n, v in sorted(
-            cal.runtimes.items(), key=lambda kv: kv[1]))
+        spread = ", ".join(
+            f"{n} {v * 1000:.2f}ms" for n, v in sorted(cal.runtimes.items(), key=lambda kv: kv[1])
+        )
         flag = " FLAGGED (spread < 1.5x)" if cal.flagged and task.slug in full else ""
         mode = "full" if task.slug in full else "small"
         return task, None, f"spread {cal.spread:5.1f}x [{mode}]{flag}: {spread}"
@@ -236,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("completions", help='JSONL: {"task_id": slug, "completion": code}')
     evaluate.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")
     evaluate.add_argument("--json", help="write the results as JSON to this path")
+    evaluate.add_argument(
+        "--measure",
+        choices=["cpu", "instructions"],
+        default="cpu",
+        help="cpu: per-thread CPU time beside an anchor (default); instructions: instruction "
+        "counts under valgrind, deterministic but about 50x slower",
+    )
     evaluate.set_defaults(func=_cmd_evaluate)
     validate = sub.add_parser("validate-tasks", help="prove every reference passes; print spreads")
     validate.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")

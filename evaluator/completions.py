@@ -137,9 +137,7 @@ def parse_completions(
             continue
         if counts[task_id] >= max_samples_per_task:
             result.errors.append(
-                LineError(
-                    number, f"more than {max_samples_per_task} samples for task {task_id!r}"
-                )
+                LineError(number, f"more than {max_samples_per_task} samples for task {task_id!r}")
             )
             continue
         result.samples.append(Sample(task_id, counts[task_id], code, number))

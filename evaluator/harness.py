@@ -35,7 +35,7 @@ MAX_CHILD_MESSAGE = 256 * 2**20
 PRELUDE = """\
 from typing import *
 import collections, heapq, bisect, math, itertools, functools, string, re, operator, random, copy
-import array, fractions, decimal, statistics, sys
+import sys
 from collections import *
 from heapq import *
 from bisect import *
@@ -192,7 +192,7 @@ def to_json_value(value, returns):
         return tree_to_list(value)
     if kind in ("lists", "trees") and isinstance(value, list):
         conv = linked_to_list if kind == "lists" else tree_to_list
-        return [conv(v) if v is not None else ([] if kind == "lists" else []) for v in value]
+        return [conv(v) if v is not None else [] for v in value]
     return _plain(value, 0)
 
 
@@ -277,7 +277,9 @@ def _child_check(write_fd, request, program):
     try:
         namespace, solution = load_method(program, entry)
     except SyntaxError as exc:
-        _send(write_fd, {"status": "invalid", "error": f"SyntaxError: {exc.msg} (line {exc.lineno})"})
+        _send(
+            write_fd, {"status": "invalid", "error": f"SyntaxError: {exc.msg} (line {exc.lineno})"}
+        )
         return
     except LookupError as exc:
         _send(write_fd, {"status": "invalid", "error": str(exc)})
@@ -442,8 +444,114 @@ def run_request(request):
                 continue
         timed_names.append(name)
     if request.get("timed") and len(timed_names) == len(request["programs"]):
-        _time_rounds(request, timed_names, report, limits, clock)
+        if request.get("measure") == "instructions":
+            _count_programs(request, timed_names, report, limits)
+        else:
+            _time_rounds(request, timed_names, report, limits, clock)
     return report
+
+
+VALGRIND = "/usr/bin/valgrind.bin"
+VALGRIND_SLOWDOWN = 60
+VALGRIND_ARGS = [
+    "--tool=cachegrind",
+    "--cache-sim=no",
+    "--branch-sim=no",
+    "--cachegrind-out-file=/dev/null",
+]
+
+
+def _count_once(name, with_calls, limits):
+    """Instructions executed by a fresh interpreter running one program, under valgrind.
+
+    The count travels on valgrind's own log descriptor, which valgrind keeps out of the
+    client's reach (EBADF for the program), so the program cannot forge it.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            for fd in (RESULT_FD, NONCE_FD):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            os.set_inheritable(write_fd, True)
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+            cpu = limits["cpu_s"] * VALGRIND_SLOWDOWN + 10
+            if hard != resource.RLIM_INFINITY:
+                cpu = min(cpu, hard - 1)
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            null = os.open("/dev/null", os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.execv(
+                VALGRIND,
+                [
+                    "valgrind",
+                    *VALGRIND_ARGS,
+                    f"--log-fd={write_fd}",
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    "-B",
+                    "/box/harness.py",
+                    "count",
+                    name,
+                    "1" if with_calls else "0",
+                ],
+            )
+        except BaseException as exc:  # noqa: BLE001 - report why the exec failed
+            try:
+                os.write(write_fd, f"exec failed: {exc!r}".encode()[:300])
+            except OSError:
+                pass
+        finally:
+            os._exit(127)
+    os.close(write_fd)
+    chunks = []
+    deadline = time.monotonic() + limits["wall_s"] * VALGRIND_SLOWDOWN + 30
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            os.kill(pid, signal.SIGKILL)
+            break
+        ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
+        if ready:
+            data = os.read(read_fd, 65536)
+            if not data:
+                break
+            chunks.append(data)
+    os.close(read_fd)
+    _, status, _usage = os.wait4(pid, 0)
+    _kill_strays()
+    log = b"".join(chunks).decode(errors="replace")
+    if timed_out:
+        return None, "timeout"
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        tail = " | ".join(line for line in log.splitlines()[-3:] if line.strip())
+        return None, f"the program failed under valgrind (status {status}): {tail}"[:500]
+    for line in log.splitlines():
+        if "I   refs:" in line or "I refs:" in line:
+            return int(line.split(":", 1)[1].strip().replace(",", "")), None
+    return None, "valgrind printed no instruction count"
+
+
+def _count_programs(request, names, report, limits):
+    """Deterministic cost: instructions with the calls minus instructions without them."""
+    for name in names:
+        entry = report["programs"][name]
+        base, error = _count_once(name, False, limits)
+        full, error2 = (None, None) if error else _count_once(name, True, limits)
+        if error or error2:
+            entry["time_error"] = {"status": "error", "error": error or error2}
+            return
+        entry["counts"] = [base, full]
+        entry["times"] = [float(max(full - base, 1))]
+        entry["cpu"] = list(entry["times"])
 
 
 def _time_rounds(request, names, report, limits, clock):
@@ -457,7 +565,9 @@ def _time_rounds(request, names, report, limits, clock):
         order = names if rounds % 2 == 0 else list(reversed(names))
         for name in order:
             entry = report["programs"][name]
-            message, info = _run_child(_child_time, request, request["programs"][name], limits, clock)
+            message, info = _run_child(
+                _child_time, request, request["programs"][name], limits, clock
+            )
             if message is None or message.get("status") != "ok":
                 status, error = (
                     ("error", message.get("error", "error"))
@@ -479,11 +589,37 @@ def _time_rounds(request, names, report, limits, clock):
             break
 
 
+def _count_main(name, with_calls):
+    """Exec'd under valgrind: load one program, convert the inputs, maybe call; nothing else."""
+    with open("/box/request.json", "rb") as handle:
+        request = json.load(handle)
+    try:
+        entry, params = request["entry_point"], request["params"]
+        namespace, solution = load_method(request["programs"][name], entry)
+        prepared = [convert_args(v, params, namespace) for v in request["timed"]]
+        gc.collect()
+        gc.disable()
+        if with_calls:
+            for args in prepared:
+                call_once(solution, entry, args, request.get("inplace"))
+    except BaseException:  # noqa: BLE001
+        os._exit(3)
+    os._exit(0)
+
+
 def main():
     global RESULT_FD, NONCE_FD
+    if sys.argv[1] == "count":
+        _count_main(sys.argv[2], sys.argv[3] == "1")
     RESULT_FD, NONCE_FD = int(sys.argv[1]), int(sys.argv[2])
     with open("/box/request.json", "rb") as handle:
         request = json.load(handle)
+    if request.get("measure") == "instructions":
+        # /proc is mounted for valgrind: keep our descriptors and memory out of its reach.
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+            raise SystemExit("cannot make the harness non-dumpable")
     report = run_request(request)
     nonce = os.read(NONCE_FD, 256).decode()
     report["nonce"] = nonce

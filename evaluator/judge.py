@@ -62,6 +62,9 @@ class Calibration:
     check_seconds: float  # slowest reference's full test run (sets time limits)
     timed_seconds: float  # slowest reference's timed run
     rounds: int = 0
+    # "cpu": values are seconds of per-thread CPU time; "instructions": values are instruction
+    # counts under valgrind (anchor_seconds then holds the anchor's count).
+    measure: str = "cpu"
 
     @property
     def runtimes(self) -> dict[str, float]:
@@ -76,9 +79,10 @@ class Calibration:
     def flagged(self) -> bool:
         return self.spread < MIN_SPREAD
 
-    def matches(self, task: Task) -> bool:
+    def matches(self, task: Task, measure: str = "cpu") -> bool:
         return (
-            self.task_fingerprint == task.fingerprint
+            self.measure == measure
+            and self.task_fingerprint == task.fingerprint
             and self.harness_version == HARNESS_VERSION
             and self.host == host_fingerprint()
         )
@@ -115,8 +119,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= DIAGNOSTIC_CHARS else text[: DIAGNOSTIC_CHARS - 3] + "..."
 
 
-def _request(task: Task, programs: dict[str, str], check: list[str], child_cpu: int,
-             timing: dict[str, Any]) -> dict[str, Any]:
+def _request(
+    task: Task, programs: dict[str, str], check: list[str], child_cpu: int, timing: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "entry_point": task.entry_point,
         "params": task.params,
@@ -137,8 +142,13 @@ def _request(task: Task, programs: dict[str, str], check: list[str], child_cpu: 
     }
 
 
-def _jail_limits(child_cpu: int, children: int) -> sandbox.Limits:
+VALGRIND_SLOWDOWN = 60  # as in the harness: a program runs about this much slower under valgrind
+
+
+def _jail_limits(child_cpu: int, children: int, measure: str = "cpu") -> sandbox.Limits:
     budget = child_cpu * children + 10
+    if measure == "instructions":
+        budget = budget * VALGRIND_SLOWDOWN + 30
     return sandbox.Limits(
         wall_s=budget * 2 + 10,
         cpu_s=budget + 10,
@@ -166,15 +176,25 @@ def _pairwise_ratios(times: list[float], anchor: list[float]) -> list[float]:
     return [t / a for t, a in zip(times, anchor, strict=False) if a > 0]
 
 
-def calibrate_task(task: Task, *, rounds: tuple[int, int] = (5, 15), budget_s: float = 3.0
-                   ) -> Calibration:
+def calibrate_task(
+    task: Task,
+    *,
+    rounds: tuple[int, int] = (5, 15),
+    budget_s: float = 3.0,
+    measure: str = "cpu",
+) -> Calibration:
     """Check every reference in the sandbox and time them against each other on this host."""
     names = list(task.references)
     timing = {"budget_s": budget_s, "min_reps": rounds[0], "max_reps": rounds[1]}
     request = _request(task, dict(task.references), names, CALIBRATION_CHILD_CPU, timing)
-    run = sandbox.run_harness(request, _jail_limits(CALIBRATION_CHILD_CPU, 4 + len(names) * 3))
+    request["measure"] = measure
+    run = sandbox.run_harness(
+        request, _jail_limits(CALIBRATION_CHILD_CPU, 4 + len(names) * 3, measure)
+    )
     if run.report is None:
-        raise CalibrationError(f"{task.slug}: the sandbox ended with {run.outcome}: {run.log[-500:]}")
+        raise CalibrationError(
+            f"{task.slug}: the sandbox ended with {run.outcome}: {run.log[-500:]}"
+        )
     programs = run.report["programs"]
     check_seconds = 0.0
     for name in names:
@@ -205,8 +225,9 @@ def calibrate_task(task: Task, *, rounds: tuple[int, int] = (5, 15), budget_s: f
         anchor_seconds=statistics.median(anchor_times),
         ratios=ratios,
         check_seconds=check_seconds,
-        timed_seconds=max(medians.values()),
+        timed_seconds=max(medians.values()) if measure == "cpu" else check_seconds,
         rounds=len(anchor_times),
+        measure=measure,
     )
 
 
@@ -246,23 +267,31 @@ def judge_sample(
     *,
     timing: dict[str, Any] | None = None,
     retries: int = 1,
+    measure: str = "cpu",
 ) -> SampleResult:
-    """Judge one completion: verdict on every test, then its runtime against the references."""
+    """Judge one completion: verdict on every test, then its runtime against the references.
+
+    measure "cpu" times it beside the anchor (per-thread CPU clock); "instructions" counts its
+    instructions under valgrind, deterministic and needing no anchor. The calibration must have
+    been measured the same way.
+    """
+    if calibration.measure != measure:
+        raise ValueError(f"a {calibration.measure} calibration cannot judge by {measure}")
     total = len(task.tests)
     if not code.strip():
-        return SampleResult(Verdict.INVALID, diagnostic="the completion is empty", tests_total=total)
+        return SampleResult(
+            Verdict.INVALID, diagnostic="the completion is empty", tests_total=total
+        )
     timing = timing or {"budget_s": 0.6, "min_reps": 3, "max_reps": 11}
     child_cpu = _limit_for(calibration)
     # Phase 1 checks the candidate alone; only a correct one is timed (phase 2) beside the anchor.
     check_request = _request(task, {"candidate": code}, ["candidate"], child_cpu, timing)
     check_request["timed"] = []
-    time_request = _request(
-        task,
-        {"candidate": code, "anchor": task.references[calibration.anchor]},
-        [],
-        child_cpu,
-        timing,
-    )
+    programs = {"candidate": code}
+    if measure == "cpu":
+        programs["anchor"] = task.references[calibration.anchor]
+    time_request = _request(task, programs, [], child_cpu, timing)
+    time_request["measure"] = measure
     time_request["small"] = time_request["large"] = []
     result = SampleResult(Verdict.INTERNAL_ERROR, tests_total=total)
     for attempt in range(retries + 1):
@@ -271,7 +300,7 @@ def judge_sample(
             result = _interpret_check(task, checked)
             if result is None:
                 timed = sandbox.run_harness(
-                    time_request, _jail_limits(child_cpu, 2 * timing["max_reps"])
+                    time_request, _jail_limits(child_cpu, 2 * timing["max_reps"], measure)
                 )
                 result = _interpret_timing(task, calibration, timed)
         except sandbox.SandboxError as exc:
@@ -332,7 +361,7 @@ def _interpret_timing(
     if run.report is None:
         return _jail_failure(task, run)
     candidate = run.report["programs"]["candidate"]
-    anchor = run.report["programs"]["anchor"]
+    anchor = run.report["programs"].get("anchor")
     if candidate.get("time_error"):
         error = candidate["time_error"]
         verdict = _CHECK_VERDICTS.get(error.get("status", ""), Verdict.RUNTIME_ERROR)
@@ -342,7 +371,24 @@ def _interpret_timing(
             tests_passed=total,
             tests_total=total,
         )
-    if anchor.get("time_error") or not anchor.get("times") or not candidate.get("times"):
+    if calibration.measure == "instructions" and candidate.get("times"):
+        count = candidate["times"][0]
+        references = list(calibration.runtimes.values())
+        return SampleResult(
+            Verdict.PASSED,
+            runtime_s=None,
+            beyond=beyond_score(count, references),
+            percentile=percentile_beaten(count, references),
+            tests_passed=total,
+            tests_total=total,
+            details={"instructions": count, "counts": candidate.get("counts")},
+        )
+    if (
+        anchor is None
+        or anchor.get("time_error")
+        or not anchor.get("times")
+        or not candidate.get("times")
+    ):
         return SampleResult(
             Verdict.INTERNAL_ERROR,
             diagnostic="the anchor reference could not be timed",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -121,7 +122,9 @@ def interpreter_source() -> Path:
     if not _needs_copy(tree):
         return tree
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    stamp = f"{sys.version.split()[0]}-{abs(hash(str(tree))) % 10**8}"
+    binary = Path(_interpreter_binary()).stat()
+    identity = f"{tree}|{binary.st_size}|{binary.st_mtime_ns}".encode()
+    stamp = f"{sys.version.split()[0]}-{hashlib.sha256(identity).hexdigest()[:10]}"
     target = STATE_DIR / "python" / stamp
     if (target / ".complete").exists():
         return target
@@ -145,7 +148,7 @@ def interpreter_source() -> Path:
             ignore=lambda _d, names: [n for n in names if n in skip],
             symlinks=True,
         )
-    for root, dirs, files in os.walk(work):
+    for root, _dirs, files in os.walk(work):
         os.chmod(root, 0o755)
         for name in files:
             path = os.path.join(root, name)
@@ -206,7 +209,13 @@ def core_slot() -> Iterator[int]:
 
 
 def build_config(
-    box: Path, limits: Limits, log_path: Path, result_fd: int, nonce_fd: int
+    box: Path,
+    limits: Limits,
+    log_path: Path,
+    result_fd: int,
+    nonce_fd: int,
+    *,
+    mount_proc: bool = False,
 ) -> NsJailConfig:
     """The nsjail configuration of one run."""
     interpreter = _interpreter_tree()
@@ -260,7 +269,9 @@ def build_config(
         clone_newcgroup=True,
         uidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
         gidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
-        mount_proc=False,
+        # valgrind (instruction counting) needs the jail's own /proc; the harness then makes
+        # itself non-dumpable so that nothing in the jail can open its descriptors there.
+        mount_proc=mount_proc,
         mount=mounts,
         seccomp_string=[SECCOMP_POLICY],
         cgroup_mem_max=limits.memory_bytes,
@@ -291,7 +302,9 @@ def run_harness(request: dict[str, Any], limits: Limits, *, pin: bool = True) ->
         nonce = secrets.token_hex(16)
         os.write(nonce_w, nonce.encode())
         os.close(nonce_w)
-        to_file(build_config(box, limits, log_path, result_w, nonce_r), config_path)
+        proc = request.get("measure") == "instructions"
+        config = build_config(box, limits, log_path, result_w, nonce_r, mount_proc=proc)
+        to_file(config, config_path)
         fds = (result_r, result_w, nonce_r)
         if pin:
             with core_slot() as core:

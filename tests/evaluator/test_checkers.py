@@ -31,7 +31,9 @@ def test_check_output_table(kind, expected, actual, ok):
 
 
 def test_validator_decides_and_swallows_its_own_errors():
-    check = load_validator("def check(args, expected, actual):\n    return sum(actual) == args[0]\n")
+    check = load_validator(
+        "def check(args, expected, actual):\n    return sum(actual) == args[0]\n"
+    )
     assert check_output("validator", [3], [3], [1, 2], check)
     assert not check_output("validator", [3], [3], [1, 1], check)
     assert not check_output("validator", [3], [3], None, check)  # TypeError -> rejected

