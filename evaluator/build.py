@@ -49,14 +49,20 @@ def _run(source: str, meta: dict[str, Any], inputs: list[list[Any]]) -> list[Any
     outputs = []
     for values in inputs:
         args = harness.convert_args(values, meta["params"], namespace)
-        result = harness.call_once(solution, meta["entry_point"], args, inplace)
+        result = harness.call_once(
+            solution,
+            meta["entry_point"],
+            args,
+            inplace,
+            meta.get("checker", "").startswith("inplace_prefix:"),
+        )
         outputs.append(harness.to_json_value(result, meta["returns"]))
     return outputs
 
 
 def _inplace(meta: dict[str, Any]) -> int | None:
     checker = meta.get("checker", "exact")
-    return int(checker.split(":", 1)[1]) if checker.startswith("inplace:") else None
+    return int(checker.split(":", 1)[1]) if checker.startswith("inplace") else None
 
 
 def _time(source: str, meta: dict[str, Any], inputs: list[list[Any]], repeats: int = 3) -> float:

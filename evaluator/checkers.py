@@ -59,7 +59,7 @@ def check_output(
     validator: Validator | None = None,
 ) -> bool:
     """True when actual is an accepted output for the test (args, expected)."""
-    if kind == "exact" or kind.startswith("inplace:"):
+    if kind == "exact" or kind.startswith("inplace"):
         return _exact(expected, actual)
     if kind == "float":
         return _floats_close(expected, actual)

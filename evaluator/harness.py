@@ -249,9 +249,20 @@ def load_method(source, entry_point, namespace=None):
     return namespace, solution
 
 
-def call_once(solution, entry_point, args, inplace):
+def call_once(solution, entry_point, args, inplace, prefix=False):
+    """Call the method on a fresh Solution; the output is its result or a mutated argument.
+
+    With prefix (LeetCode's "return k, the first k elements of the array count"), the output
+    is [k, the first k elements of argument inplace].
+    """
     result = getattr(solution(), entry_point)(*args)
-    return args[inplace] if inplace is not None else result
+    if inplace is None:
+        return result
+    if prefix:
+        if not isinstance(result, int) or isinstance(result, bool):
+            return [result, None]
+        return [result, list(args[inplace][: max(result, 0)])]
+    return args[inplace]
 
 
 def _exception_line(exc):
@@ -295,7 +306,8 @@ def _child_check(write_fd, request, program):
     for index, values in enumerate(tests):
         try:
             args = convert_args(values, params, namespace)
-            outputs.append(to_json_value(call_once(solution, entry, args, inplace), returns))
+            output = call_once(solution, entry, args, inplace, request.get("prefix", False))
+            outputs.append(to_json_value(output, returns))
         except MemoryError:
             _send(write_fd, {"status": "memory", "test": index, "error": "MemoryError"})
             return

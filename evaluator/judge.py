@@ -127,6 +127,7 @@ def _request(
         "params": task.params,
         "returns": task.returns,
         "inplace": task.inplace,
+        "prefix": task.prefix,
         "programs": programs,
         "check": check,
         "small": [c.input for c in task.small],

@@ -52,9 +52,14 @@ class Task:
     @property
     def inplace(self) -> int | None:
         """The index of the argument a method mutates in place, if the checker says so."""
-        if self.checker.startswith("inplace:"):
+        if self.checker.startswith(("inplace:", "inplace_prefix:")):
             return int(self.checker.split(":", 1)[1])
         return None
+
+    @property
+    def prefix(self) -> bool:
+        """True when the output is [k, the first k elements of the mutated argument]."""
+        return self.checker.startswith("inplace_prefix:")
 
     @property
     def tests(self) -> list[TestCase]:
@@ -113,7 +118,7 @@ def load_task(directory: Path, *, with_tests: bool = True) -> Task:
     if meta["difficulty"] not in DIFFICULTIES:
         raise TaskError(f"{directory}: difficulty must be one of {DIFFICULTIES}")
     checker = meta.get("checker", "exact")
-    if checker not in CHECKERS and not checker.startswith("inplace:"):
+    if checker not in CHECKERS and not checker.startswith(("inplace:", "inplace_prefix:")):
         raise TaskError(f"{directory}: unknown checker {checker!r}")
     refs_dir = directory / "refs"
     references = (
