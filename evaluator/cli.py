@@ -50,6 +50,32 @@ def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path = CACHE
     return calibration
 
 
+def load_task_set(path: str | None) -> dict[str, Task]:
+    """Our task directories, or a Mercury dataset file (parquet / JSON lines) imported on the fly."""
+    if path and Path(path).is_file():
+        from evaluator.mercury import import_rows, read_rows
+
+        report = import_rows(read_rows(Path(path)))
+        for slug, reason in report.skipped:
+            print(f"{path}: skipped {slug}: {reason}", file=sys.stderr)
+        return {t.slug: t for t in sorted(report.tasks, key=lambda t: (t.id, t.slug))}
+    return load_tasks(Path(path) if path else None)
+
+
+def _cmd_export_mercury(args: argparse.Namespace) -> int:
+    from evaluator.mercury import task_to_row, write_rows
+
+    root = Path(args.tasks) if args.tasks else DEFAULT_TASKS_DIR
+    tasks = load_task_set(args.tasks)
+    rows = []
+    for task in tasks.values():
+        gen = root / task.slug / "gen.py"
+        rows.append(task_to_row(task, generator_code=gen.read_text() if gen.exists() else ""))
+    count = write_rows(rows, Path(args.out))
+    print(f"wrote {count} tasks in Mercury's schema to {args.out}")
+    return 0
+
+
 def _workers() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
@@ -60,7 +86,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from evaluator.metrics import SampleOutcome, summarize
     from evaluator.sandbox import prepare_host
 
-    tasks = load_tasks(Path(args.tasks) if args.tasks else None)
+    tasks = load_task_set(args.tasks)
     parsed = parse_completions(Path(args.completions).read_bytes(), known_tasks=tasks)
     for error in parsed.errors:
         print(f"{args.completions}: {error}", file=sys.stderr)
@@ -168,7 +194,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from evaluator.judge import CalibrationError, calibrate_task
     from evaluator.sandbox import prepare_host
 
-    tasks = load_tasks(Path(args.tasks) if args.tasks else None)
+    tasks = load_task_set(args.tasks)
     if args.only:
         tasks = {slug: tasks[slug] for slug in args.only}
     prepare_host()
@@ -257,7 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     evaluate = sub.add_parser("evaluate", help="judge a JSONL completions file")
     evaluate.add_argument("completions", help='JSONL: {"task_id": slug, "completion": code}')
-    evaluate.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")
+    evaluate.add_argument(
+        "--tasks",
+        help=f"task directory (default: {DEFAULT_TASKS_DIR}) or a Mercury dataset file "
+        "(.parquet / .jsonl) to judge against Mercury's own tests",
+    )
     evaluate.add_argument("--json", help="write the results as JSON to this path")
     evaluate.add_argument(
         "--measure",
@@ -276,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="quick mode: small tests for every task, the full protocol for N rotating tasks",
     )
     validate.set_defaults(func=_cmd_validate)
+    export = sub.add_parser(
+        "export-mercury", help="write our tasks in Mercury's schema (.jsonl or .parquet)"
+    )
+    export.add_argument("out", help="output file: .jsonl (JSON lines) or .parquet")
+    export.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")
+    export.set_defaults(func=_cmd_export_mercury)
     build = sub.add_parser("build-tasks", help="generate tests.json and check/time references")
     build.add_argument("slugs", nargs="*", help="task slugs (default: all)")
     build.add_argument("--tasks", help=f"task directory (default: {DEFAULT_TASKS_DIR})")

@@ -43,8 +43,16 @@ from math import *
 from itertools import *
 from functools import *
 from string import ascii_lowercase, ascii_uppercase, ascii_letters, digits
+from builtins import pow  # math's star import must not shadow pow(base, exp, mod)
 inf = float("inf")
+try:
+    import sortedcontainers
+    from sortedcontainers import SortedList, SortedDict, SortedSet
+except ImportError:
+    pass
 """
+# Read-only mount point of the third-party modules LeetCode offers (sortedcontainers).
+EXTRA_LIB = "/opt/mercury-lib"
 
 
 class ListNode:
@@ -72,6 +80,8 @@ class TreeNode:
 
 def make_namespace():
     """A fresh global namespace with LeetCode's environment."""
+    if os.path.isdir(EXTRA_LIB) and EXTRA_LIB not in sys.path:
+        sys.path.append(EXTRA_LIB)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
     namespace["ListNode"] = ListNode
@@ -301,10 +311,20 @@ def _child_check(write_fd, request, program):
     except BaseException as exc:  # noqa: BLE001 - any failure of user code is a verdict
         _send(write_fd, {"status": "error", "test": -1, "error": _exception_line(exc)})
         return
+    try:
+        convert = _mercury_converter(request, namespace)
+    except BaseException as exc:  # noqa: BLE001
+        _send(write_fd, {"status": "error", "test": -1, "error": _exception_line(exc)})
+        return
     outputs = []
     tests = request["small"] + request["large"]
     for index, values in enumerate(tests):
         try:
+            if convert is not None:
+                args = mercury_inputs(convert, values)
+                result = getattr(solution(), entry)(*args)
+                outputs.append({"in": encode_value(args), "out": encode_value(result)})
+                continue
             args = convert_args(values, params, namespace)
             output = call_once(solution, entry, args, inplace, request.get("prefix", False))
             outputs.append(to_json_value(output, returns))
@@ -323,7 +343,7 @@ def _child_time(write_fd, request, program, clock):
     inplace = request.get("inplace")
     try:
         namespace, solution = load_method(program, entry)
-        prepared = [convert_args(v, params, namespace) for v in request["timed"]]
+        prepared = _prepare_all(request, namespace, params)
         gc.collect()
         gc.disable()  # as timeit does: a collection must not land in one repetition only
         start = clock()
@@ -334,6 +354,101 @@ def _child_time(write_fd, request, program, clock):
         _send(write_fd, {"status": "error", "error": _exception_line(exc)})
         return
     _send(write_fd, {"status": "ok", "seconds": elapsed})
+
+
+def _mercury_converter(request, namespace):
+    """Mercury's own convert_offline, defined after the program as Mercury's harness does."""
+    source = request.get("mercury_convert")
+    if not source:
+        return None
+    exec(compile(source, "<convert_offline>", "exec"), namespace)
+    return namespace["convert_offline"]
+
+
+def mercury_inputs(convert, raw):
+    """Positional arguments from a Mercury test input, without showing it the expected output."""
+    try:
+        inputs, _ = convert((_deep_copy_json(raw), None))
+    except Exception:  # noqa: BLE001 - some converters insist on an expected value
+        inputs, _ = convert((_deep_copy_json(raw), []))
+    return list(inputs)
+
+
+def _prepare_all(request, namespace, params):
+    convert = _mercury_converter(request, namespace)
+    if convert is not None:
+        return [mercury_inputs(convert, v) for v in request["timed"]]
+    return [convert_args(v, params, namespace) for v in request["timed"]]
+
+
+def encode_value(value, depth=0):
+    """JSON that keeps ListNode/TreeNode/tuple/set types, for Mercury's evaluate_offline."""
+    if depth > 200:
+        raise ValueError("value is nested too deeply")
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, list):
+        return [encode_value(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_value(v, depth + 1) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"__set__": [encode_value(v, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {
+            "__dict__": [
+                [encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in value.items()
+            ]
+        }
+    if _is_node(value, "next"):
+        return {"__ListNode__": linked_to_list(value)}
+    if _is_node(value, "left"):
+        return {"__TreeNode__": tree_to_list(value)}
+    return {"__repr__": repr(value)[:1000]}
+
+
+def decode_value(value, namespace):
+    """The inverse of encode_value, with the namespace's own node classes."""
+    if isinstance(value, list):
+        return [decode_value(v, namespace) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(decode_value(v, namespace) for v in value["__tuple__"])
+    if "__set__" in value:
+        return {decode_value(v, namespace) for v in value["__set__"]}
+    if "__dict__" in value:
+        return {
+            decode_value(k, namespace): decode_value(v, namespace) for k, v in value["__dict__"]
+        }
+    if "__ListNode__" in value:
+        return list_to_linked(value["__ListNode__"], namespace.get("ListNode", ListNode))
+    if "__TreeNode__" in value:
+        return list_to_tree(value["__TreeNode__"], namespace.get("TreeNode", TreeNode))
+    if "__float__" in value:
+        return float(value["__float__"])
+    return value.get("__repr__")
+
+
+def _child_verify(write_fd, request, _program):
+    """Child without any completion code: Mercury's evaluate_offline on recorded outputs."""
+    namespace = make_namespace()
+    exec(compile(request["mercury_convert"], "<convert_offline>", "exec"), namespace)
+    exec(compile(request["mercury_evaluate"], "<evaluate_offline>", "exec"), namespace)
+    convert, evaluate = namespace["convert_offline"], namespace["evaluate_offline"]
+    verdicts = []
+    for case, recorded in zip(request["cases"], request["recorded"], strict=False):
+        try:
+            _, expected = convert(
+                (_deep_copy_json(case["input"]), _deep_copy_json(case["expected"]))
+            )
+            inputs = decode_value(recorded["in"], namespace)
+            outputs = decode_value(recorded["out"], namespace)
+            verdicts.append(bool(evaluate(inputs, outputs, expected)))
+        except Exception as exc:  # noqa: BLE001 - a malformed output fails the test
+            verdicts.append(_exception_line(exc))
+    _send(write_fd, {"status": "ok", "verdicts": verdicts})
 
 
 def _kill_strays():
@@ -438,6 +553,9 @@ def run_request(request):
     clock = time.thread_time  # captured before any completion code exists in this process
     make_namespace()  # import the prelude's modules once; forked children inherit them
     limits = request["limits"]
+    if request.get("mode") == "mercury_verify":
+        message, info = _run_child(_child_verify, request, "", limits)
+        return {"verify": message or {"status": "error", "error": _classify_crash(info, limits)[1]}}
     report = {"programs": {}}
     timed_names = []
     for name, program in request["programs"].items():
@@ -608,7 +726,7 @@ def _count_main(name, with_calls):
     try:
         entry, params = request["entry_point"], request["params"]
         namespace, solution = load_method(request["programs"][name], entry)
-        prepared = [convert_args(v, params, namespace) for v in request["timed"]]
+        prepared = _prepare_all(request, namespace, params)
         gc.collect()
         gc.disable()
         if with_calls:

@@ -122,7 +122,7 @@ def _short(value: Any) -> str:
 def _request(
     task: Task, programs: dict[str, str], check: list[str], child_cpu: int, timing: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
+    request = {
         "entry_point": task.entry_point,
         "params": task.params,
         "returns": task.returns,
@@ -141,6 +141,9 @@ def _request(
         },
         "timing": timing,
     }
+    if task.mercury_code:
+        request["mercury_convert"] = task.mercury_code["convert_offline"]
+    return request
 
 
 VALGRIND_SLOWDOWN = 60  # as in the harness: a program runs about this much slower under valgrind
@@ -160,15 +163,47 @@ def _jail_limits(child_cpu: int, children: int, measure: str = "cpu") -> sandbox
 
 def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
     """Index and description of the first test the outputs fail, or None if all pass."""
-    validator = load_validator(task.validator_source) if task.validator_source else None
     tests = task.tests
     if len(outputs) != len(tests):
         return 0, f"expected {len(tests)} outputs, got {len(outputs)}"
+    if task.mercury_code:
+        return _mercury_first_wrong(task, outputs)
+    validator = load_validator(task.validator_source) if task.validator_source else None
     for index, (case, actual) in enumerate(zip(tests, outputs, strict=True)):
         if not check_output(task.checker, case.input, case.expected, actual, validator):
             return index, (
                 f"test {index + 1}: input {_short(case.input)}; "
                 f"expected {_short(case.expected)}; got {_short(actual)}"
+            )
+    return None
+
+
+def _mercury_first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
+    """Mercury's evaluate_offline decides, in a jail where no completion code ever runs."""
+    code = task.mercury_code or {}
+    request = {
+        "mode": "mercury_verify",
+        "mercury_convert": code["convert_offline"],
+        "mercury_evaluate": code["evaluate_offline"],
+        "cases": [{"input": c.input, "expected": c.expected} for c in task.tests],
+        "recorded": outputs,
+        "limits": {
+            "cpu_s": 30,
+            "wall_s": 62,
+            "as_bytes": ADDRESS_SPACE_BYTES,
+            "mem_bytes": MEMORY_BYTES,
+        },
+    }
+    run = sandbox.run_harness(request, _jail_limits(30, 1), pin=False)
+    verify = (run.report or {}).get("verify") or {}
+    if verify.get("status") != "ok":
+        raise sandbox.SandboxError(f"Mercury's evaluate_offline failed: {verify or run.outcome}")
+    for index, (case, verdict) in enumerate(zip(task.tests, verify["verdicts"], strict=True)):
+        if verdict is not True:
+            why = f" ({verdict})" if isinstance(verdict, str) else ""
+            return index, (
+                f"test {index + 1}: input {_short(case.input)}; expected {_short(case.expected)}; "
+                f"got {_short(outputs[index].get('out'))}{why}"
             )
     return None
 

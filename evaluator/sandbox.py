@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -208,6 +209,26 @@ def core_slot() -> Iterator[int]:
             handle.close()
 
 
+EXTRA_LIB = "/opt/mercury-lib"  # as in the harness
+EXTRA_MODULES = ("sortedcontainers",)
+
+
+def _extra_library_mounts() -> list[MountPt]:
+    """Read-only mounts of the pure-Python modules LeetCode offers, when they are installed."""
+    mounts = []
+    for name in EXTRA_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        source = next(iter(spec.submodule_search_locations))
+        if _needs_copy(Path(source)):
+            continue  # not reachable by nobody (e.g. a venv under /root): leave it out
+        mounts.append(
+            MountPt(src=source, dst=f"{EXTRA_LIB}/{name}", is_bind=True, rw=False, nosuid=True)
+        )
+    return mounts
+
+
 def build_config(
     box: Path,
     limits: Limits,
@@ -232,6 +253,7 @@ def build_config(
             nodev=True,
         ),
         MountPt(src=str(box), dst="/box", is_bind=True, rw=False, nosuid=True, nodev=True),
+        *_extra_library_mounts(),
         MountPt(src="/dev/null", dst="/dev/null", is_bind=True, rw=True),
         MountPt(src="/dev/urandom", dst="/dev/urandom", is_bind=True, rw=False),
         MountPt(

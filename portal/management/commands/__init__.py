@@ -1,0 +1,1 @@
+"""Management commands: load_tasks, calibrate, ensure_admin."""

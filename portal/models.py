@@ -1,0 +1,329 @@
+"""Database models: tasks and their tests, calibrations, submissions and per-sample results."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Difficulty(models.TextChoices):
+    """LeetCode difficulty of a task, spelt as in the Mercury dataset."""
+
+    EASY = "Easy"
+    MEDIUM = "Medium"
+    HARD = "Hard"
+
+
+class Task(models.Model):
+    """One benchmark problem: metadata, prompt and checker; tests live in `TestSuite`."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    lc_id = models.PositiveIntegerField("LeetCode id")
+    title = models.CharField(max_length=200)
+    difficulty = models.CharField(max_length=6, choices=Difficulty.choices)
+    entry_point = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    description = models.TextField(help_text="Markdown, rendered with escaping.")
+    prompt = models.TextField()
+    params = models.JSONField(default=list)
+    returns = models.CharField(max_length=200, blank=True)
+    checker = models.CharField(max_length=50, default="exact")
+    validator_source = models.TextField(blank=True, help_text="checker.py of a validator task.")
+    canonical = models.CharField(max_length=100)
+    seed = models.IntegerField(default=1)
+    fingerprint = models.CharField(max_length=64, help_text="evaluator Task.fingerprint")
+    origin = models.CharField(max_length=20, default="builtin")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["lc_id", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(difficulty__in=Difficulty.values), name="task_difficulty_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lc_id}. {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:task_detail", kwargs={"slug": self.slug})
+
+
+class TestSuite(models.Model):
+    """The stored test cases of one task version (inputs and expected outputs, as JSON)."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="suite")
+    small = models.JSONField(default=list, help_text='[{"input": [...], "expected": ...}]')
+    large = models.JSONField(default=list)
+
+    __test__ = False  # not a pytest class
+
+    def __str__(self) -> str:
+        return f"tests of {self.task.slug} ({len(self.small)} small, {len(self.large)} large)"
+
+
+class Reference(models.Model):
+    """A reference solution of a task, one of several of graded efficiency."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="references")
+    name = models.CharField(max_length=100)
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["task", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "name"], name="reference_unique_per_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug}/{self.name}"
+
+
+class Calibration(models.Model):
+    """Reference runtimes of one task version measured on one host by one harness version."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="calibrations")
+    host = models.CharField(max_length=200)
+    harness_version = models.CharField(max_length=50)
+    task_fingerprint = models.CharField(max_length=64)
+    data = models.JSONField(help_text="evaluator.judge.Calibration.to_dict()")
+    spread = models.FloatField()
+    flagged = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host", "harness_version", "task_fingerprint"],
+                name="calibration_unique_per_host_harness_task",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} on {self.host} ({self.harness_version})"
+
+
+class SubmissionStatus(models.TextChoices):
+    """Lifecycle of a submission; outcomes live in the metrics and the results."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+
+
+class Weights(models.TextChoices):
+    """Whether the model's weights can be downloaded."""
+
+    OPEN = "open", "open weights"
+    CLOSED = "closed", "closed weights"
+    UNKNOWN = "unknown", "not stated"
+
+
+class Submission(models.Model):
+    """One uploaded completions file of one model, judged as a whole."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    model_name = models.CharField(max_length=100)
+    # What the submitter says about the model and how the completions were generated.
+    model_version = models.CharField(max_length=100, blank=True)
+    link = models.URLField(max_length=300, blank=True, help_text="Model card or paper.")
+    parameters_b = models.FloatField(
+        "parameters (billions)", null=True, blank=True, help_text="Parameter count in billions."
+    )
+    weights = models.CharField(max_length=10, choices=Weights.choices, default=Weights.UNKNOWN)
+    release_date = models.DateField(null=True, blank=True)
+    temperature = models.FloatField(null=True, blank=True)
+    samples_per_task = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Samples generated per task (as declared)."
+    )
+    notes = models.TextField(blank=True, max_length=2000)
+    content_sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="SHA-256 of the uploaded file."
+    )
+    status = models.CharField(
+        max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED
+    )
+    hidden = models.BooleanField(default=False, help_text="Hidden from the leaderboard.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    # Outcome, filled when status becomes done (fractions 0..1); the two figures are copied out
+    # of `metrics` so the leaderboard can sort on them.
+    n_tasks = models.PositiveIntegerField(default=0)
+    n_samples = models.PositiveIntegerField(default=0)
+    pass_at_1 = models.FloatField(null=True, blank=True)
+    beyond_at_1 = models.FloatField(null=True, blank=True)
+    metrics = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='evaluator.metrics.summarize(): {"pass@1", "beyond@1", "tasks", '
+        '"pass@1_ci", "beyond@1_ci", "by_difficulty": {"Easy": {...}, ...}} plus '
+        '"verdicts": {"Easy": {"passed": n, ...}, ...}',
+    )
+    # Precomputed at aggregation so the leaderboard sorts and filters without reading `metrics`
+    # or any Result row. Averages are over all `tasks_total` tasks of the benchmark.
+    tasks_total = models.PositiveIntegerField(default=0, help_text="Benchmark size when scored.")
+    pass_ci_low = models.FloatField(null=True, blank=True)
+    pass_ci_high = models.FloatField(null=True, blank=True)
+    beyond_ci_low = models.FloatField(null=True, blank=True)
+    beyond_ci_high = models.FloatField(null=True, blank=True)
+    easy_pass_at_1 = models.FloatField(null=True, blank=True)
+    easy_beyond_at_1 = models.FloatField(null=True, blank=True)
+    medium_pass_at_1 = models.FloatField(null=True, blank=True)
+    medium_beyond_at_1 = models.FloatField(null=True, blank=True)
+    hard_pass_at_1 = models.FloatField(null=True, blank=True)
+    hard_beyond_at_1 = models.FloatField(null=True, blank=True)
+    task_set = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the task set it was scored on."
+    )
+    harness_version = models.CharField(max_length=50, blank=True)
+    host = models.CharField(max_length=200, blank=True, help_text="Host fingerprint of the judge.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "hidden"]),
+            models.Index(fields=["model_name", "model_version"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weights__in=Weights.values), name="submission_weights_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(parameters_b__isnull=True) | Q(parameters_b__gt=0),
+                name="submission_parameters_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(temperature__isnull=True) | Q(temperature__gte=0),
+                name="submission_temperature_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SubmissionStatus.values), name="submission_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress_done__lte=models.F("progress_total")),
+                name="submission_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SubmissionStatus.DONE)
+                | (Q(pass_at_1__isnull=False) & Q(beyond_at_1__isnull=False)),
+                name="submission_done_has_metrics",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """Model name with its version, as the pages show it."""
+        return f"{self.model_name} {self.model_version}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:submission_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (SubmissionStatus.DONE, SubmissionStatus.ERROR)
+
+    @property
+    def by_difficulty(self) -> dict[str, dict[str, Any]]:
+        return (self.metrics or {}).get("by_difficulty") or {}
+
+    @property
+    def progress_percent(self) -> float:
+        return 100.0 * self.progress_done / self.progress_total if self.progress_total else 0.0
+
+
+class Verdict(models.TextChoices):
+    """Outcome of one sample; mirrors evaluator.judge.Verdict plus `pending`."""
+
+    PENDING = "pending"
+    PASSED = "passed"
+    WRONG_ANSWER = "wrong_answer"
+    RUNTIME_ERROR = "runtime_error"
+    TIMEOUT = "timeout"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_LIMIT = "output_limit"
+    INVALID = "invalid"
+    INTERNAL_ERROR = "internal_error"
+
+
+class Result(models.Model):
+    """One sample of a submission for one task: its code and, once judged, its verdict."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="results")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="results")
+    sample = models.PositiveIntegerField(help_text="0-based index among the task's samples.")
+    line = models.PositiveIntegerField(default=0, help_text="Line of the uploaded file.")
+    code = models.TextField()
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    runtime_s = models.FloatField(null=True, blank=True)
+    beyond = models.FloatField(null=True, blank=True)
+    percentile = models.FloatField(null=True, blank=True)
+    tests_passed = models.PositiveIntegerField(null=True, blank=True)
+    tests_total = models.PositiveIntegerField(null=True, blank=True)
+    diagnostic = models.TextField(blank=True)
+    judged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "task__lc_id", "sample"]
+        indexes = [models.Index(fields=["task", "verdict"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "task", "sample"], name="result_unique_per_sample"
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=Verdict.values), name="result_verdict_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(beyond__isnull=True) | (Q(beyond__gte=0) & Q(beyond__lte=1)),
+                name="result_beyond_in_unit_interval",
+            ),
+            models.CheckConstraint(
+                condition=~Q(verdict=Verdict.PASSED) | Q(runtime_s__isnull=False),
+                name="result_passed_has_runtime",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}/{self.task_id}#{self.sample}: {self.verdict}"
+
+    @property
+    def is_judged(self) -> bool:
+        return self.verdict != Verdict.PENDING
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sample": self.sample,
+            "verdict": self.verdict,
+            "runtime_s": self.runtime_s,
+            "beyond": self.beyond,
+            "percentile": self.percentile,
+        }
+
+
+class ApiToken(models.Model):
+    """The key a user's scripts send as `Authorization: Token <key>` to the JSON API."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user}"

@@ -1,0 +1,122 @@
+"""Reads shared by the pages: the benchmark's identity, this host, calibrations, paging."""
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from evaluator.host import HARNESS_VERSION, host_fingerprint
+from portal.models import Calibration, Difficulty, Task
+
+DIFFICULTIES = [choice.value for choice in Difficulty]
+
+
+@lru_cache(maxsize=1)
+def current_host() -> str:
+    """This machine's host fingerprint (stable for the life of the process)."""
+    return host_fingerprint()
+
+
+@dataclass(frozen=True)
+class BenchmarkState:
+    """The task set and harness a fresh score would be measured with."""
+
+    task_total: int
+    task_set: str
+    harness_version: str
+
+    @property
+    def task_set_short(self) -> str:
+        return self.task_set[:12]
+
+
+def _fingerprint_of(pairs: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for slug, fingerprint in sorted(pairs):
+        digest.update(f"{slug}:{fingerprint}\n".encode())
+    return digest.hexdigest()
+
+
+def benchmark_state() -> BenchmarkState:
+    """Size and fingerprint of the current task set, and the harness version (one query)."""
+    pairs = list(Task.objects.order_by().values_list("slug", "fingerprint"))
+    return BenchmarkState(
+        task_total=len(pairs), task_set=_fingerprint_of(pairs), harness_version=HARNESS_VERSION
+    )
+
+
+def task_set_fingerprint() -> str:
+    """SHA-256 over every task's slug and content fingerprint: the dataset version."""
+    return benchmark_state().task_set
+
+
+def task_count() -> int:
+    """How many tasks the portal knows."""
+    return Task.objects.count()
+
+
+def calibration_runtimes(data: dict[str, Any]) -> dict[str, float]:
+    """Reference runtimes in seconds from a stored Calibration dict (anchor seconds x ratio)."""
+    if isinstance(data.get("runtimes"), dict):
+        return {name: float(value) for name, value in data["runtimes"].items()}
+    anchor = float(data.get("anchor_seconds") or 0.0)
+    return {name: anchor * float(ratio) for name, ratio in (data.get("ratios") or {}).items()}
+
+
+def calibrations_for(*, tasks: list[Task]) -> dict[int, Calibration]:
+    """Per task id, the calibration of its current version: this host's, else the newest."""
+    if not tasks:
+        return {}
+    fingerprints = {task.pk: task.fingerprint for task in tasks}
+    best: dict[int, Calibration] = {}
+    rows = Calibration.objects.filter(task_id__in=list(fingerprints)).order_by("-created_at")
+    for calibration in rows:
+        if calibration.task_fingerprint != fingerprints[calibration.task_id]:
+            continue
+        current = (
+            calibration.host == current_host() and calibration.harness_version == HARNESS_VERSION
+        )
+        if current or calibration.task_id not in best:
+            if current or not _is_current(best.get(calibration.task_id)):
+                best[calibration.task_id] = calibration
+    return best
+
+
+def _is_current(calibration: Calibration | None) -> bool:
+    return bool(
+        calibration
+        and calibration.host == current_host()
+        and calibration.harness_version == HARNESS_VERSION
+    )
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Where a paginated list stands: 1-based page number, page count, total items."""
+
+    number: int
+    pages: int
+    total: int
+    size: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def end(self) -> int:
+        return min(self.start + self.size, self.total)
+
+
+def page_info(*, total: int, number: int, size: int) -> PageInfo:
+    """Clamp a requested page number into range."""
+    pages = max(1, -(-total // size))
+    return PageInfo(number=min(max(1, number), pages), pages=pages, total=total, size=size)

@@ -1,0 +1,681 @@
+"""Writes of the portal: loading tasks, calibrating them, creating and evaluating submissions."""
+
+import functools
+import hashlib
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from evaluator import metrics as ev_metrics, sandbox, tasks as ev_tasks
+from evaluator.completions import parse_completions
+from evaluator.host import HARNESS_VERSION, host_fingerprint
+from evaluator.judge import (
+    Calibration as EvCalibration,
+    SampleResult,
+    Verdict as EvVerdict,
+    calibrate_task,
+    judge_sample,
+)
+from portal import jobs
+from portal.models import (
+    ApiToken,
+    Calibration,
+    Reference,
+    Result,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TestSuite,
+    Verdict,
+    Weights,
+)
+from portal.selectors import DIFFICULTIES, task_set_fingerprint
+
+log = logging.getLogger(__name__)
+
+# internal_error is our fault: a sample is judged at most this many times, then left unscored.
+MAX_JUDGE_ATTEMPTS = 2
+MAX_DIAGNOSTIC_CHARS = 4000
+
+
+class SubmissionInvalid(Exception):
+    """The uploaded file cannot be used; `errors` are line-numbered messages."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class UploadNotAllowed(Exception):
+    """The user may not upload (for example, sign-in is required)."""
+
+
+class UploadThrottled(Exception):
+    """Too much work is waiting; the upload may be tried again later."""
+
+
+class SubmissionDuplicate(Exception):
+    """The same file, or the same model and version, was already submitted (`existing`)."""
+
+    def __init__(self, message: str, existing: Submission) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class SubmissionMetadata:
+    """What the submitter says about the model and how the completions were generated."""
+
+    model_version: str = ""
+    link: str = ""
+    parameters_b: float | None = None
+    weights: str = Weights.UNKNOWN
+    release_date: date | None = None
+    temperature: float | None = None
+    samples_per_task: int | None = None
+    notes: str = ""
+
+
+@dataclass
+class TaskLoadReport:
+    """What `task_load_from_fixtures` did, by slug."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+
+
+def task_upsert(*, etask: ev_tasks.Task) -> tuple[Task, str]:
+    """Create or update one task (with its tests and references); returns it and what happened."""
+    existing = Task.objects.filter(slug=etask.slug).first()
+    if existing is not None and existing.fingerprint == etask.fingerprint:
+        return existing, "unchanged"
+    fields = {
+        "lc_id": etask.id,
+        "title": etask.title,
+        "difficulty": etask.difficulty,
+        "entry_point": etask.entry_point,
+        "version": etask.version,
+        "description": etask.description,
+        "prompt": etask.prompt,
+        "params": list(etask.params),
+        "returns": etask.returns or "",
+        "checker": etask.checker,
+        "validator_source": etask.validator_source or "",
+        "canonical": etask.canonical,
+        "seed": etask.seed,
+        "fingerprint": etask.fingerprint,
+        "origin": etask.origin,
+    }
+    with transaction.atomic():
+        task, created = Task.objects.update_or_create(slug=etask.slug, defaults=fields)
+        TestSuite.objects.update_or_create(
+            task=task,
+            defaults={
+                "small": [_case_to_dict(case) for case in etask.small],
+                "large": [_case_to_dict(case) for case in etask.large],
+            },
+        )
+        task.references.exclude(name__in=list(etask.references)).delete()
+        for name, source_code in etask.references.items():
+            Reference.objects.update_or_create(
+                task=task, name=name, defaults={"source": source_code}
+            )
+    return task, "created" if created else "updated"
+
+
+def task_load_from_fixtures(*, path: Path | None = None) -> TaskLoadReport:
+    """Upsert every task found under `path` (default MERCURY_TASKS_DIR); idempotent."""
+    report = TaskLoadReport()
+    for etask in ev_tasks.load_tasks(Path(path or settings.MERCURY_TASKS_DIR)).values():
+        _task, what = task_upsert(etask=etask)
+        getattr(report, what).append(etask.slug)
+    return report
+
+
+def _case_to_dict(case: ev_tasks.TestCase) -> dict[str, Any]:
+    return {"input": case.input, "expected": case.expected}
+
+
+def task_to_evaluator(*, task: Task) -> ev_tasks.Task:
+    """Rebuild the evaluator's Task from the database (the database is the source of truth)."""
+    suite = task.suite
+    return ev_tasks.Task(
+        slug=task.slug,
+        id=task.lc_id,
+        title=task.title,
+        difficulty=task.difficulty,
+        entry_point=task.entry_point,
+        version=task.version,
+        description=task.description,
+        prompt=task.prompt,
+        params=list(task.params),
+        returns=task.returns,
+        checker=task.checker,
+        canonical=task.canonical,
+        seed=task.seed,
+        references={ref.name: ref.source for ref in task.references.all()},
+        small=[ev_tasks.TestCase(input=c["input"], expected=c["expected"]) for c in suite.small],
+        large=[ev_tasks.TestCase(input=c["input"], expected=c["expected"]) for c in suite.large],
+        validator_source=task.validator_source or None,
+        origin=task.origin,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration
+
+
+def calibration_find(*, task: Task, host: str | None = None) -> Calibration | None:
+    """The stored calibration of this task version for this host and harness, if any."""
+    return Calibration.objects.filter(
+        host=host or host_fingerprint(),
+        harness_version=HARNESS_VERSION,
+        task_fingerprint=task.fingerprint,
+    ).first()
+
+
+def calibration_ensure(
+    *, task: Task, etask: ev_tasks.Task | None = None, force: bool = False
+) -> Calibration:
+    """Return this host's calibration of the task, measuring the references first if missing."""
+    host = host_fingerprint()
+    if not force:
+        found = calibration_find(task=task, host=host)
+        if found is not None:
+            return found
+    measured = calibrate_task(etask or task_to_evaluator(task=task))
+    data = measured.to_dict()
+    values = {
+        "task": task,
+        "data": data,
+        "spread": float(measured.spread),
+        "flagged": bool(measured.flagged),
+    }
+    key = {
+        "host": host,
+        "harness_version": HARNESS_VERSION,
+        "task_fingerprint": task.fingerprint,
+    }
+    try:
+        with transaction.atomic():
+            calibration, _created = Calibration.objects.update_or_create(**key, defaults=values)
+    except IntegrityError:
+        # Another worker stored the same calibration concurrently: keep theirs.
+        calibration = Calibration.objects.get(**key)
+    return calibration
+
+
+def calibration_job(*, task_id: int) -> Calibration:
+    """The calibration job: prepare the sandbox host, then make sure the task is calibrated."""
+    sandbox.prepare_host()
+    task = Task.objects.select_related("suite").get(pk=task_id)
+    return calibration_ensure(task=task)
+
+
+def calibration_enqueue(*, slugs: Iterable[str] | None = None) -> list[str]:
+    """Enqueue a calibration job per task not yet calibrated on this host; returns their slugs."""
+    host = host_fingerprint()
+    queryset = Task.objects.order_by("lc_id")
+    if slugs:
+        queryset = queryset.filter(slug__in=list(slugs))
+    done = set(
+        Calibration.objects.filter(host=host, harness_version=HARNESS_VERSION).values_list(
+            "task_id", "task_fingerprint"
+        )
+    )
+    enqueued = []
+    for task in queryset:
+        if (task.pk, task.fingerprint) in done:
+            continue
+        jobs.calibrate_task_enqueue(task_id=task.pk, fingerprint=task.fingerprint)
+        enqueued.append(task.slug)
+    return enqueued
+
+
+def calibration_run(
+    *,
+    slugs: Iterable[str] | None = None,
+    force: bool = False,
+    progress: Callable[[int, int, Task, Calibration | None, Exception | None], None] | None = None,
+) -> tuple[int, int]:
+    """Calibrate tasks inline (one after another); returns (calibrated, failed)."""
+    sandbox.prepare_host()
+    queryset = Task.objects.order_by("lc_id").select_related("suite")
+    if slugs:
+        queryset = queryset.filter(slug__in=list(slugs))
+    tasks = list(queryset)
+    done = failed = 0
+    for index, task in enumerate(tasks, start=1):
+        try:
+            calibration = calibration_ensure(task=task, force=force)
+        except Exception as exc:
+            log.exception("calibration of %s failed", task.slug)
+            failed += 1
+            if progress:
+                progress(index, len(tasks), task, None, exc)
+            continue
+        done += 1
+        if progress:
+            progress(index, len(tasks), task, calibration, None)
+    return done, failed
+
+
+# ---------------------------------------------------------------------------------------------
+# Submissions
+
+
+def submission_create(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    model_name: str,
+    upload: UploadedFile,
+    metadata: SubmissionMetadata | None = None,
+    allow_duplicate: bool = False,
+) -> Submission:
+    """Validate an uploaded JSONL file and store it as a queued submission with its samples.
+
+    On any unusable line nothing is stored and `SubmissionInvalid` carries every line's error;
+    a file or a model and version already submitted raises `SubmissionDuplicate`.
+    """
+    metadata = metadata or SubmissionMetadata()
+    if settings.MERCURY_UPLOAD_REQUIRES_LOGIN and not (user and user.is_authenticated):
+        raise UploadNotAllowed("Sign in to upload completions.")
+    limit = settings.MERCURY_MAX_ACTIVE_SUBMISSIONS
+    active = Submission.objects.filter(
+        status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
+    )
+    if limit and active.count() >= limit:
+        raise UploadThrottled(
+            f"{limit} submissions are waiting or running; please try again later."
+        )
+    model_name = model_name.strip()
+    if not model_name:
+        raise SubmissionInvalid(["model name: this field is required"])
+    max_bytes = settings.MERCURY_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise SubmissionInvalid([f"line 0: the file is larger than {max_bytes} bytes"])
+    data = b"".join(upload.chunks())
+    content_sha256 = hashlib.sha256(data).hexdigest()
+    if not allow_duplicate:
+        submission_check_duplicate(
+            model_name=model_name,
+            model_version=metadata.model_version.strip(),
+            content_sha256=content_sha256,
+        )
+    tasks = {task.slug: task for task in Task.objects.only("pk", "slug")}
+    parsed = parse_completions(
+        data,
+        known_tasks=set(tasks),
+        max_bytes=max_bytes,
+        max_samples_per_task=settings.MERCURY_MAX_SAMPLES_PER_TASK,
+    )
+    errors = [str(error) for error in parsed.errors]
+    # PostgreSQL text cannot hold NUL, which a JSON string may encode as \u0000.
+    errors += [
+        f"line {sample.line}: the completion contains a NUL character"
+        for sample in parsed.samples
+        if "\x00" in sample.code
+    ]
+    if errors:
+        raise SubmissionInvalid(errors)
+    if not parsed.samples:
+        raise SubmissionInvalid(["line 0: the file holds no completions"])
+    owner = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            user=owner,
+            model_name=model_name,
+            content_sha256=content_sha256,
+            **{**asdict(metadata), "model_version": metadata.model_version.strip()},
+            progress_total=len(parsed.samples),
+            n_samples=len(parsed.samples),
+            n_tasks=len({sample.task_id for sample in parsed.samples}),
+        )
+        Result.objects.bulk_create(
+            Result(
+                submission=submission,
+                task=tasks[sample.task_id],
+                sample=sample.index,
+                line=sample.line,
+                code=sample.code,
+            )
+            for sample in parsed.samples
+        )
+        _evaluation_enqueue_on_commit(submission_id=submission.pk, n_samples=len(parsed.samples))
+    return submission
+
+
+def submission_check_duplicate(*, model_name: str, model_version: str, content_sha256: str) -> None:
+    """Raise `SubmissionDuplicate` if this file, or this model and version, is already in.
+
+    A submission that stopped with an error does not count: it may be submitted again.
+    """
+    earlier = Submission.objects.exclude(status=SubmissionStatus.ERROR).order_by("pk")
+    same_file = earlier.filter(content_sha256=content_sha256).first()
+    if same_file is not None:
+        raise SubmissionDuplicate(
+            f"This file was already submitted as #{same_file.pk} ({same_file.display_name}).",
+            same_file,
+        )
+    same_model = earlier.filter(
+        model_name__iexact=model_name, model_version__iexact=model_version
+    ).first()
+    if same_model is not None:
+        what = f"{model_name} {model_version}".strip()
+        raise SubmissionDuplicate(
+            f"{what} was already submitted as #{same_model.pk}; give the new run a different "
+            "version (for example the date or the generation settings).",
+            same_model,
+        )
+
+
+def _evaluation_enqueue_on_commit(*, submission_id: int, n_samples: int) -> None:
+    # robust: if Redis is down when the upload commits, the request still succeeds and the
+    # submission stays queued (logged) until `manage.py recover_submissions` enqueues it.
+    transaction.on_commit(
+        functools.partial(
+            jobs.submission_evaluate_enqueue, submission_id=submission_id, n_samples=n_samples
+        ),
+        robust=True,
+    )
+
+
+def submission_recover_stalled() -> dict[str, list[int]]:
+    """Enqueue queued submissions whose job is missing; resume running ones whose job died."""
+    recovered: dict[str, list[int]] = {"enqueued": [], "resumed": []}
+    rows = Submission.objects.filter(
+        status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
+    ).values_list("pk", "status", "n_samples")
+    for pk, status, n_samples in rows:
+        if jobs.submission_evaluate_is_active(submission_id=pk):
+            continue
+        if status == SubmissionStatus.QUEUED:
+            jobs.submission_evaluate_enqueue(submission_id=pk, n_samples=n_samples)
+            recovered["enqueued"].append(pk)
+        elif submission_requeue(submission_id=pk):
+            recovered["resumed"].append(pk)
+    return recovered
+
+
+def submission_start(*, submission_id: int) -> bool:
+    """Move a submission from queued to running; False if another worker has it (or it ended)."""
+    return (
+        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.QUEUED).update(
+            status=SubmissionStatus.RUNNING, started_at=timezone.now(), error_message=""
+        )
+        == 1
+    )
+
+
+def submission_requeue(*, submission_id: int) -> bool:
+    """Put a failed or stuck submission back in the queue; judged samples are kept (resume)."""
+    with transaction.atomic():
+        moved = Submission.objects.filter(
+            pk=submission_id, status__in=[SubmissionStatus.ERROR, SubmissionStatus.RUNNING]
+        ).update(status=SubmissionStatus.QUEUED, finished_at=None)
+        if moved:
+            n_samples = Submission.objects.values_list("n_samples", flat=True).get(pk=submission_id)
+            _evaluation_enqueue_on_commit(submission_id=submission_id, n_samples=n_samples)
+    return moved == 1
+
+
+def submission_rejudge(*, submission_id: int) -> bool:
+    """Judge a finished submission again from scratch (e.g. after a harness change)."""
+    with transaction.atomic():
+        moved = Submission.objects.filter(
+            pk=submission_id, status__in=[SubmissionStatus.DONE, SubmissionStatus.ERROR]
+        ).update(
+            status=SubmissionStatus.QUEUED,
+            progress_done=0,
+            pass_at_1=None,
+            beyond_at_1=None,
+            metrics={},
+            started_at=None,
+            finished_at=None,
+            error_message="",
+        )
+        if not moved:
+            return False
+        Result.objects.filter(submission_id=submission_id).update(
+            verdict=Verdict.PENDING,
+            attempts=0,
+            runtime_s=None,
+            beyond=None,
+            percentile=None,
+            tests_passed=None,
+            tests_total=None,
+            diagnostic="",
+            judged_at=None,
+        )
+        n_samples = Submission.objects.values_list("n_samples", flat=True).get(pk=submission_id)
+        _evaluation_enqueue_on_commit(submission_id=submission_id, n_samples=n_samples)
+    return True
+
+
+def submission_evaluate(*, submission_id: int) -> bool:
+    """The evaluation job: judge every pending sample, then aggregate; False if not claimed.
+
+    Idempotent: only a queued submission is claimed (compare-and-swap), and only pending results
+    are judged, so a re-run after a crash resumes where the last one stopped.
+    """
+    if not submission_start(submission_id=submission_id):
+        log.info("submission %s is not queued; nothing to do", submission_id)
+        return False
+    try:
+        sandbox.prepare_host()
+        _judge_pending(submission_id=submission_id)
+        submission_aggregate(submission_id=submission_id)
+    except Exception as exc:
+        log.exception("evaluation of submission %s failed", submission_id)
+        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.RUNNING).update(
+            status=SubmissionStatus.ERROR,
+            finished_at=timezone.now(),
+            error_message=f"{type(exc).__name__}: {exc}"[:MAX_DIAGNOSTIC_CHARS],
+        )
+        raise
+    return True
+
+
+def _judge_pending(*, submission_id: int) -> None:
+    pending: dict[int, list[Result]] = defaultdict(list)
+    for result in Result.objects.filter(
+        submission_id=submission_id, verdict=Verdict.PENDING
+    ).order_by("task__lc_id", "sample"):
+        pending[result.task_id].append(result)
+    tasks = Task.objects.select_related("suite").in_bulk(list(pending))
+    for task_id, results in pending.items():
+        task = tasks[task_id]
+        etask = task_to_evaluator(task=task)
+        try:
+            calibration = EvCalibration.from_dict(calibration_ensure(task=task, etask=etask).data)
+        except Exception as exc:
+            log.exception("calibration of %s failed", task.slug)
+            for result in results:
+                _result_store_internal_error(
+                    result=result, message=f"calibration failed: {type(exc).__name__}: {exc}"
+                )
+            continue
+        for result in results:
+            _result_judge(result=result, etask=etask, calibration=calibration)
+
+
+def _result_judge(*, result: Result, etask: ev_tasks.Task, calibration: EvCalibration) -> None:
+    outcome: SampleResult | None = None
+    attempts = result.attempts
+    message = ""
+    while attempts < MAX_JUDGE_ATTEMPTS:
+        attempts += 1
+        try:
+            # The retry lives here (retries=0 there) so `attempts` counts every judging.
+            outcome = judge_sample(etask, result.code, calibration, retries=0)
+        except Exception as exc:
+            log.exception("judging result %s raised", result.pk)
+            outcome, message = None, f"{type(exc).__name__}: {exc}"
+            continue
+        if outcome.verdict != EvVerdict.INTERNAL_ERROR:
+            break
+    if outcome is None:
+        _result_store_internal_error(result=result, message=message, attempts=attempts)
+        return
+    passed = outcome.verdict == EvVerdict.PASSED
+    _result_store(
+        result=result,
+        values={
+            "verdict": Verdict(str(outcome.verdict)),
+            "attempts": attempts,
+            "runtime_s": outcome.runtime_s,
+            "beyond": min(max(float(outcome.beyond), 0.0), 1.0),
+            "percentile": outcome.percentile if passed else None,
+            "tests_passed": outcome.tests_passed,
+            "tests_total": outcome.tests_total,
+            "diagnostic": (outcome.diagnostic or "")[:MAX_DIAGNOSTIC_CHARS],
+        },
+    )
+
+
+def _result_store_internal_error(
+    *, result: Result, message: str, attempts: int = MAX_JUDGE_ATTEMPTS
+) -> None:
+    _result_store(
+        result=result,
+        values={
+            "verdict": Verdict.INTERNAL_ERROR,
+            "attempts": attempts,
+            "diagnostic": message[:MAX_DIAGNOSTIC_CHARS],
+        },
+    )
+
+
+def _result_store(*, result: Result, values: dict[str, Any]) -> None:
+    """Write a judged result and advance progress, once (a result already judged is left)."""
+    with transaction.atomic():
+        stored = Result.objects.filter(pk=result.pk, verdict=Verdict.PENDING).update(
+            judged_at=timezone.now(), **values
+        )
+        if stored:
+            Submission.objects.filter(pk=result.submission_id).update(
+                progress_done=F("progress_done") + 1
+            )
+
+
+def submission_aggregate(*, submission_id: int) -> Submission:
+    """Compute Pass@1 and Beyond@1 overall and per difficulty, then mark the submission done.
+
+    Averages run over every task of the benchmark: a task without a sample counts as failed
+    (Pass 0, Beyond 0), so a partial upload cannot rank high. internal_error samples are left
+    out (never scored against the model); a task with only such samples is left out of the
+    averages. A failed sample's Beyond is 0. The leaderboard's columns are filled here too.
+    """
+    all_tasks = dict(Task.objects.values_list("slug", "difficulty"))
+    rows = Result.objects.filter(submission_id=submission_id).values_list(
+        "task__slug", "task__difficulty", "verdict", "beyond"
+    )
+    outcomes = []
+    verdicts: dict[str, dict[str, int]] = {level: {} for level in DIFFICULTIES}
+    attempted: set[str] = set()
+    difficulty = dict(all_tasks)
+    for slug, level, verdict, beyond in rows:
+        attempted.add(slug)
+        difficulty[slug] = level
+        counts = verdicts.setdefault(level, {})
+        counts[verdict] = counts.get(verdict, 0) + 1
+        if verdict in (Verdict.INTERNAL_ERROR, Verdict.PENDING):
+            continue
+        passed = verdict == Verdict.PASSED
+        outcomes.append(
+            ev_metrics.SampleOutcome(
+                task_id=slug, passed=passed, beyond=float(beyond or 0.0) if passed else 0.0
+            )
+        )
+    missing = sorted(set(all_tasks) - attempted)
+    outcomes += [ev_metrics.SampleOutcome(task_id=slug, passed=False, beyond=0.0) for slug in missing]
+    summary = ev_metrics.summarize(outcomes, difficulty)
+    summary["tasks_total"] = len(all_tasks)
+    summary["tasks_attempted"] = len(attempted)
+    summary["tasks_missing"] = len(missing)
+    summary["verdicts"] = verdicts
+    submission = Submission.objects.get(pk=submission_id)
+    submission.pass_at_1 = summary["pass@1"]
+    submission.beyond_at_1 = summary["beyond@1"]
+    submission.pass_ci_low, submission.pass_ci_high = summary["pass@1_ci"]
+    submission.beyond_ci_low, submission.beyond_ci_high = summary["beyond@1_ci"]
+    for level in DIFFICULTIES:
+        entry = summary["by_difficulty"].get(level) or {}
+        scored = bool(entry.get("tasks"))
+        setattr(submission, f"{level.lower()}_pass_at_1", entry["pass@1"] if scored else None)
+        setattr(submission, f"{level.lower()}_beyond_at_1", entry["beyond@1"] if scored else None)
+    submission.tasks_total = len(all_tasks)
+    submission.task_set = task_set_fingerprint()
+    submission.harness_version = HARNESS_VERSION
+    submission.host = host_fingerprint()
+    submission.metrics = summary
+    submission.status = SubmissionStatus.DONE
+    submission.finished_at = timezone.now()
+    submission.save(update_fields=[*AGGREGATE_FIELDS, "metrics", "status", "finished_at"])
+    return submission
+
+
+AGGREGATE_FIELDS = [
+    "pass_at_1",
+    "beyond_at_1",
+    "pass_ci_low",
+    "pass_ci_high",
+    "beyond_ci_low",
+    "beyond_ci_high",
+    *(f"{level.lower()}_{metric}_at_1" for level in DIFFICULTIES for metric in ("pass", "beyond")),
+    "tasks_total",
+    "task_set",
+    "harness_version",
+    "host",
+]
+
+
+def submission_set_hidden(*, submission_id: int, hidden: bool) -> None:
+    """Hide a submission from the leaderboard, or show it again (moderation)."""
+    Submission.objects.filter(pk=submission_id).update(hidden=hidden)
+
+
+# ---------------------------------------------------------------------------------------------
+# API tokens
+
+
+def api_token_new_key() -> str:
+    """A fresh random token key (160 bits, hex)."""
+    return secrets.token_hex(20)
+
+
+def api_token_issue(*, user: AbstractBaseUser) -> ApiToken:
+    """Give the user a new API token (replacing any previous one) and return it."""
+    with transaction.atomic():
+        ApiToken.objects.filter(user=user).delete()
+        return ApiToken.objects.create(user=user, key=api_token_new_key())
+
+
+def api_token_authenticate(*, header: str) -> AbstractBaseUser | None:
+    """The active user whose token the `Authorization: Token <key>` header carries, if any."""
+    scheme, _, key = header.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "token" or not key:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active or not secrets.compare_digest(token.key, key):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

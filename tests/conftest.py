@@ -1,0 +1,203 @@
+"""Shared fixtures: test settings, the tiny test task, fake judging, users and submissions."""
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+TESTS_DIR = Path(__file__).resolve().parent
+TEST_TASKS_DIR = TESTS_DIR / "portal" / "fixtures" / "tasks"
+TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_static_root() -> Iterator[None]:
+    """Static files come from the finders in tests: no STATIC_ROOT (WhiteNoise would warn)."""
+    from django.test import override_settings
+
+    override = override_settings(STATIC_ROOT=None)
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True)
+def _portal_settings(settings: Any) -> None:
+    """No manifest for static files, the test tasks, open uploads, a separate Redis database."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MERCURY_TASKS_DIR = TEST_TASKS_DIR
+    settings.MERCURY_UPLOAD_REQUIRES_LOGIN = False
+    settings.RQ_QUEUES = {
+        name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600}
+        for name in ("evaluate", "calibrate", "default")
+    }
+
+
+@pytest.fixture
+def tiny_task(db: None) -> Any:
+    """The test-only task `tiny-sum` (Easy), loaded from tests/portal/fixtures/tasks with its files."""
+    from portal.models import Task
+    from portal.services import task_load_from_fixtures
+
+    task_load_from_fixtures(path=TEST_TASKS_DIR)
+    return Task.objects.get(slug="tiny-sum")
+
+
+@pytest.fixture
+def make_task(db: None) -> Callable[..., Any]:
+    """Create a task row (with a one-case suite and two references) without any files."""
+    from portal.models import Reference, Task, TestSuite
+
+    counter = iter(range(1, 10_000))
+
+    def make(slug: str | None = None, difficulty: str = "Easy", **fields: Any) -> Task:
+        number = next(counter)
+        slug = slug or f"task-{number}"
+        task = Task.objects.create(
+            slug=slug,
+            lc_id=fields.pop("lc_id", number),
+            title=fields.pop("title", slug.replace("-", " ").title()),
+            difficulty=difficulty,
+            entry_point="solve",
+            description=fields.pop("description", "Return **x**."),
+            prompt="class Solution:\n    def solve(self, x: int) -> int:\n        ",
+            params=["int"],
+            returns="int",
+            canonical="direct",
+            fingerprint=fields.pop("fingerprint", f"fp-{slug}"),
+            **fields,
+        )
+        TestSuite.objects.create(task=task, small=[{"input": [1], "expected": 1}], large=[])
+        for name in ("direct", "slow"):
+            Reference.objects.create(
+                task=task,
+                name=name,
+                source="class Solution:\n    def solve(self, x):\n        return x\n",
+            )
+        return task
+
+    return make
+
+
+class FakeJudge:
+    """Stands in for the sandbox: the completion's text decides the verdict."""
+
+    def __init__(self) -> None:
+        self.calibrations: list[str] = []
+        self.judged: list[str] = []
+        self.internal_errors_left = 0
+
+    def calibrate_task(self, task: Any) -> Any:
+        from evaluator.host import HARNESS_VERSION, host_fingerprint
+        from evaluator.judge import Calibration
+
+        self.calibrations.append(task.slug)
+        return Calibration(
+            task_slug=task.slug,
+            task_fingerprint=task.fingerprint,
+            harness_version=HARNESS_VERSION,
+            host=host_fingerprint(),
+            anchor="direct",
+            anchor_seconds=0.010,
+            ratios={"direct": 1.0, "slow": 4.0},
+            check_seconds=0.05,
+            timed_seconds=0.04,
+            rounds=5,
+        )
+
+    def judge_sample(self, task: Any, code: str, calibration: Any, **kwargs: Any) -> Any:
+        from evaluator.judge import SampleResult, Verdict
+
+        self.judged.append(code)
+        if "FLAKY" in code and self.internal_errors_left:
+            self.internal_errors_left -= 1
+            return SampleResult(Verdict.INTERNAL_ERROR, diagnostic="jail failed to start")
+        if "BROKEN" in code:
+            return SampleResult(Verdict.INTERNAL_ERROR, diagnostic="jail failed to start")
+        if "WRONG" in code:
+            return SampleResult(
+                Verdict.WRONG_ANSWER,
+                diagnostic="test 1: expected 1, got 2",
+                tests_passed=0,
+                tests_total=1,
+            )
+        # "FAST" beats every reference, otherwise it sits between the two.
+        runtime = 0.005 if "FAST" in code else 0.025
+        beyond = 1.0 if "FAST" in code else 0.5
+        return SampleResult(
+            Verdict.PASSED,
+            runtime_s=runtime,
+            beyond=beyond,
+            percentile=100.0 if "FAST" in code else 50.0,
+            tests_passed=1,
+            tests_total=1,
+        )
+
+
+@pytest.fixture
+def fake_judge(monkeypatch: pytest.MonkeyPatch) -> FakeJudge:
+    """Replace calibration, judging and host preparation with fast fakes."""
+    import evaluator.sandbox
+    from portal import services
+
+    judge = FakeJudge()
+    monkeypatch.setattr(services, "calibrate_task", judge.calibrate_task)
+    monkeypatch.setattr(services, "judge_sample", judge.judge_sample)
+    monkeypatch.setattr(evaluator.sandbox, "prepare_host", lambda: None)
+    return judge
+
+
+def _jsonl(*rows: dict[str, Any] | str) -> bytes:
+    """A JSONL file from dicts (or raw lines, kept as they are)."""
+    return (
+        "\n".join(row if isinstance(row, str) else json.dumps(row) for row in rows) + "\n"
+    ).encode()
+
+
+def _upload_file(data: bytes, name: str = "completions.jsonl") -> SimpleUploadedFile:
+    """An uploaded file as a view or service receives it."""
+    return SimpleUploadedFile(name, data, content_type="application/jsonl")
+
+
+@pytest.fixture
+def jsonl() -> Callable[..., bytes]:
+    """Build a JSONL file: `jsonl({"task_id": ..., "completion": ...}, "raw line", ...)`."""
+    return _jsonl
+
+
+@pytest.fixture
+def upload_file() -> Callable[..., SimpleUploadedFile]:
+    """Wrap bytes as an uploaded file."""
+    return _upload_file
+
+
+@pytest.fixture
+def create_submission(db: None) -> Callable[..., Any]:
+    """Create a submission through the service (its enqueue waits for a commit that never comes)."""
+    from portal.services import submission_create
+
+    def create(rows: list[dict[str, Any]], model_name: str = "test-model") -> Any:
+        return submission_create(
+            user=None, model_name=model_name, upload=_upload_file(_jsonl(*rows))
+        )
+
+    return create
+
+
+@pytest.fixture
+def rq_sync(settings: Any) -> Iterator[None]:
+    """Run enqueued jobs inline (RQ's synchronous mode) against the test Redis database."""
+    settings.RQ_QUEUES = {
+        name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": False}
+        for name in ("evaluate", "calibrate", "default")
+    }
+    yield
+    import django_rq
+
+    django_rq.get_connection("evaluate").flushdb()

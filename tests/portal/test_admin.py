@@ -1,0 +1,56 @@
+"""Admin: submissions and results are listed and filterable; moderation actions work."""
+
+from django.urls import reverse
+
+from portal import services
+from portal.models import Submission, SubmissionStatus
+
+
+def test_admin_lists_submissions_and_results_with_filters(
+    admin_client, make_task, create_submission, fake_judge
+):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="adm")
+    services.submission_evaluate(submission_id=submission.pk)
+
+    submissions = admin_client.get(reverse("admin:portal_submission_changelist") + "?status=done")
+    results = admin_client.get(reverse("admin:portal_result_changelist") + "?verdict=passed")
+    change = admin_client.get(reverse("admin:portal_submission_change", args=[submission.pk]))
+    tasks = admin_client.get(reverse("admin:portal_task_changelist"))
+
+    assert submissions.status_code == results.status_code == change.status_code == 200
+    assert tasks.status_code == 200
+    assert "adm" in submissions.content.decode()
+    assert "Alpha" in results.content.decode()  # the task, as "<id>. <title>"
+
+
+def test_admin_hide_action_removes_a_submission_from_the_leaderboard(
+    admin_client, make_task, create_submission, fake_judge
+):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="spam")
+    services.submission_evaluate(submission_id=submission.pk)
+
+    response = admin_client.post(
+        reverse("admin:portal_submission_changelist"),
+        {"action": "hide", "_selected_action": [submission.pk]},
+    )
+
+    assert response.status_code == 302
+    assert Submission.objects.get(pk=submission.pk).hidden is True
+    assert "spam" not in admin_client.get("/").content.decode()
+
+
+def test_admin_requeue_action_resumes_an_errored_submission(
+    admin_client, make_task, create_submission
+):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.ERROR)
+
+    admin_client.post(
+        reverse("admin:portal_submission_changelist"),
+        {"action": "requeue", "_selected_action": [submission.pk]},
+    )
+
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.QUEUED

@@ -1,0 +1,378 @@
+"""Services: task loading, submission creation and validation, evaluation and its idempotency."""
+
+import pytest
+from django.db import IntegrityError
+
+from portal import services
+from portal.models import Calibration, Result, Submission, SubmissionStatus, Task, Verdict
+from tests.conftest import TEST_TASKS_DIR
+
+
+def test_task_load_from_fixtures_is_idempotent(db):
+    first = services.task_load_from_fixtures(path=TEST_TASKS_DIR)
+    second = services.task_load_from_fixtures(path=TEST_TASKS_DIR)
+
+    assert first.created == ["tiny-sum"]
+    assert second.unchanged == ["tiny-sum"] and not second.created and not second.updated
+    task = Task.objects.get(slug="tiny-sum")
+    assert task.references.count() == 6
+    assert len(task.suite.small) == 12 and len(task.suite.large) == 1
+
+
+def test_task_to_evaluator_round_trips_the_fingerprint(tiny_task):
+    rebuilt = services.task_to_evaluator(task=tiny_task)
+
+    assert rebuilt.fingerprint == tiny_task.fingerprint
+    assert rebuilt.references["builtin"].strip().endswith("return sum(nums)")
+
+
+def test_task_upsert_updates_a_changed_task(tiny_task):
+    from dataclasses import replace
+
+    etask = services.task_to_evaluator(task=tiny_task)
+    changed = replace(etask, version=2, references={"builtin": etask.references["builtin"]})
+
+    _task, what = services.task_upsert(etask=changed)
+
+    tiny_task.refresh_from_db()
+    assert what == "updated"
+    assert tiny_task.version == 2
+    assert tiny_task.fingerprint == changed.fingerprint
+    assert list(tiny_task.references.values_list("name", flat=True)) == ["builtin"]
+
+
+def test_submission_create_stores_samples_in_order(make_task, create_submission):
+    make_task(slug="alpha")
+    make_task(slug="beta", difficulty="Hard")
+
+    submission = create_submission(
+        [
+            {"task_id": "alpha", "completion": "x = 1"},
+            {"task_id": "beta", "solution": "```python\ny = 2\n```"},
+            {"task_id": "alpha", "completion": "x = 3"},
+        ],
+        model_name="  my-model  ",
+    )
+
+    assert submission.status == SubmissionStatus.QUEUED
+    assert submission.model_name == "my-model"
+    assert (submission.n_samples, submission.n_tasks, submission.progress_total) == (3, 2, 3)
+    rows = list(
+        Result.objects.filter(submission=submission)
+        .order_by("line")
+        .values_list("task__slug", "sample", "line", "code", "verdict")
+    )
+    assert rows == [
+        ("alpha", 0, 1, "x = 1", Verdict.PENDING),
+        ("beta", 0, 2, "y = 2\n", Verdict.PENDING),
+        ("alpha", 1, 3, "x = 3", Verdict.PENDING),
+    ]
+
+
+def test_submission_create_rejects_bad_lines_and_stores_nothing(make_task, create_submission):
+    make_task(slug="alpha")
+
+    with pytest.raises(services.SubmissionInvalid) as caught:
+        create_submission(
+            [
+                {"task_id": "alpha", "completion": "ok = 1"},
+                {"task_id": "no-such-task", "completion": "x"},
+                {"completion": "no task id"},
+            ]
+        )
+
+    errors = caught.value.errors
+    assert any(e.startswith("line 2:") and "no-such-task" in e for e in errors)
+    assert any(e.startswith("line 3:") and "task_id" in e for e in errors)
+    assert Submission.objects.count() == 0 and Result.objects.count() == 0
+
+
+def test_submission_create_rejects_malformed_json(make_task, upload_file):
+    make_task(slug="alpha")
+
+    with pytest.raises(services.SubmissionInvalid) as caught:
+        services.submission_create(
+            user=None,
+            model_name="m",
+            upload=upload_file(b'{"task_id": "alpha", "completion": "x"}\n{not json\n'),
+        )
+
+    assert len(caught.value.errors) == 1
+    assert caught.value.errors[0].startswith("line 2: not valid JSON")
+    assert Submission.objects.count() == 0
+
+
+def test_submission_create_rejects_an_empty_file(make_task, upload_file):
+    make_task(slug="alpha")
+
+    with pytest.raises(services.SubmissionInvalid, match="no completions"):
+        services.submission_create(user=None, model_name="m", upload=upload_file(b"\n\n"))
+
+
+def test_submission_create_rejects_nul_in_code(make_task, upload_file):
+    make_task(slug="alpha")
+
+    with pytest.raises(services.SubmissionInvalid, match=r"line 1: .*NUL"):
+        services.submission_create(
+            user=None,
+            model_name="m",
+            upload=upload_file(b'{"task_id": "alpha", "completion": "x = 1\\u0000"}\n'),
+        )
+    assert Submission.objects.count() == 0
+
+
+def test_submission_create_requires_login_when_configured(settings, make_task, upload_file):
+    settings.MERCURY_UPLOAD_REQUIRES_LOGIN = True
+    make_task(slug="alpha")
+
+    with pytest.raises(services.UploadNotAllowed):
+        services.submission_create(
+            user=None,
+            model_name="m",
+            upload=upload_file(b'{"task_id": "alpha", "completion": "x"}'),
+        )
+
+
+def test_submission_create_enqueues_on_commit(
+    make_task, create_submission, django_capture_on_commit_callbacks, monkeypatch
+):
+    make_task(slug="alpha")
+    enqueued = []
+    monkeypatch.setattr(
+        services.jobs,
+        "submission_evaluate_enqueue",
+        lambda **kwargs: enqueued.append(kwargs),
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+    assert enqueued == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+
+    assert enqueued == [{"submission_id": submission.pk, "n_samples": 1}]
+
+
+def test_submission_create_survives_a_redis_outage(
+    make_task, create_submission, django_capture_on_commit_callbacks, monkeypatch
+):
+    make_task(slug="alpha")
+
+    def redis_down(**kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(services.jobs, "submission_evaluate_enqueue", redis_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.QUEUED
+
+
+def test_submission_recover_stalled(make_task, create_submission, monkeypatch):
+    make_task(slug="alpha")
+    waiting = create_submission([{"task_id": "alpha", "completion": "x"}])
+    stalled = create_submission([{"task_id": "alpha", "completion": "y"}])
+    busy = create_submission([{"task_id": "alpha", "completion": "z"}])
+    Submission.objects.filter(pk__in=[stalled.pk, busy.pk]).update(status=SubmissionStatus.RUNNING)
+    enqueued = []
+    monkeypatch.setattr(
+        services.jobs,
+        "submission_evaluate_is_active",
+        lambda *, submission_id: submission_id == busy.pk,
+    )
+    monkeypatch.setattr(
+        services.jobs,
+        "submission_evaluate_enqueue",
+        lambda **kwargs: enqueued.append(kwargs["submission_id"]),
+    )
+
+    recovered = services.submission_recover_stalled()
+
+    assert recovered == {"enqueued": [waiting.pk], "resumed": [stalled.pk]}
+    assert Submission.objects.get(pk=stalled.pk).status == SubmissionStatus.QUEUED
+    assert Submission.objects.get(pk=busy.pk).status == SubmissionStatus.RUNNING
+
+
+def test_submission_start_is_idempotent(make_task, create_submission):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    assert services.submission_start(submission_id=submission.pk) is True
+    assert services.submission_start(submission_id=submission.pk) is False
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.RUNNING
+    assert submission.started_at is not None
+
+
+def test_submission_evaluate_judges_and_aggregates(make_task, create_submission, fake_judge):
+    make_task(slug="alpha", difficulty="Easy")
+    make_task(slug="beta", difficulty="Hard")
+    submission = create_submission(
+        [
+            {"task_id": "alpha", "completion": "FAST"},
+            {"task_id": "alpha", "completion": "WRONG"},
+            {"task_id": "beta", "completion": "middle"},
+        ]
+    )
+
+    assert services.submission_evaluate(submission_id=submission.pk) is True
+
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.DONE
+    assert (submission.progress_done, submission.progress_total) == (3, 3)
+    # alpha: pass@1 0.5, beyond (1 + 0) / 2; beta: pass 1, beyond 0.5.
+    assert submission.pass_at_1 == pytest.approx(0.75)
+    assert submission.beyond_at_1 == pytest.approx(0.5)
+    assert submission.by_difficulty["Easy"]["pass@1"] == pytest.approx(0.5)
+    assert submission.by_difficulty["Hard"]["beyond@1"] == pytest.approx(0.5)
+    assert submission.by_difficulty["Medium"]["tasks"] == 0
+    verdicts = dict(Result.objects.filter(submission=submission).values_list("code", "verdict"))
+    assert verdicts == {"FAST": "passed", "WRONG": "wrong_answer", "middle": "passed"}
+    wrong = Result.objects.get(submission=submission, code="WRONG")
+    assert wrong.beyond == 0.0 and wrong.percentile is None and "expected 1" in wrong.diagnostic
+    assert sorted(fake_judge.calibrations) == ["alpha", "beta"]
+    assert Calibration.objects.count() == 2
+
+
+def test_submission_evaluate_twice_does_nothing_the_second_time(
+    make_task, create_submission, fake_judge
+):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
+
+    assert services.submission_evaluate(submission_id=submission.pk) is True
+    assert services.submission_evaluate(submission_id=submission.pk) is False
+
+    assert len(fake_judge.judged) == 1
+
+
+def test_submission_evaluate_resumes_after_a_crash(make_task, create_submission, fake_judge):
+    make_task(slug="alpha")
+    submission = create_submission(
+        [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "alpha", "completion": "other"}]
+    )
+    # A previous run judged the first sample, then its worker died while running.
+    first = Result.objects.get(submission=submission, sample=0)
+    Result.objects.filter(pk=first.pk).update(verdict=Verdict.PASSED, runtime_s=0.005, beyond=1)
+    Submission.objects.filter(pk=submission.pk).update(
+        status=SubmissionStatus.RUNNING, progress_done=1
+    )
+
+    assert services.submission_requeue(submission_id=submission.pk) is True
+    assert services.submission_evaluate(submission_id=submission.pk) is True
+
+    submission.refresh_from_db()
+    assert fake_judge.judged == ["other"]
+    assert submission.status == SubmissionStatus.DONE
+    assert submission.progress_done == 2
+
+
+def test_internal_error_is_retried_once(make_task, create_submission, fake_judge):
+    make_task(slug="alpha")
+    fake_judge.internal_errors_left = 1
+    submission = create_submission([{"task_id": "alpha", "completion": "FLAKY FAST"}])
+
+    services.submission_evaluate(submission_id=submission.pk)
+
+    result = Result.objects.get(submission=submission)
+    assert result.verdict == Verdict.PASSED
+    assert result.attempts == 2
+    assert len(fake_judge.judged) == 2
+
+
+def test_internal_error_is_never_scored_against_the_model(make_task, create_submission, fake_judge):
+    make_task(slug="alpha")
+    make_task(slug="beta")
+    submission = create_submission(
+        [
+            {"task_id": "alpha", "completion": "FAST"},
+            {"task_id": "alpha", "completion": "BROKEN"},
+            {"task_id": "beta", "completion": "BROKEN"},
+        ]
+    )
+
+    services.submission_evaluate(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    broken = Result.objects.filter(submission=submission, code="BROKEN")
+    assert {r.verdict for r in broken} == {Verdict.INTERNAL_ERROR}
+    assert {r.attempts for r in broken} == {2}
+    # Only alpha's passing sample counts; beta has no scored sample and is left out.
+    assert submission.pass_at_1 == pytest.approx(1.0)
+    assert submission.metrics["tasks"] == 1
+
+
+def test_calibration_failure_marks_the_tasks_samples_internal(
+    make_task, create_submission, fake_judge, monkeypatch
+):
+    make_task(slug="alpha")
+
+    def broken_calibration(task):
+        raise RuntimeError("reference crashed")
+
+    monkeypatch.setattr(services, "calibrate_task", broken_calibration)
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
+
+    services.submission_evaluate(submission_id=submission.pk)
+
+    result = Result.objects.get(submission=submission)
+    submission.refresh_from_db()
+    assert result.verdict == Verdict.INTERNAL_ERROR
+    assert "calibration failed" in result.diagnostic
+    assert submission.status == SubmissionStatus.DONE
+    assert submission.progress_done == 1
+
+
+def test_unexpected_failure_marks_the_submission_error(
+    make_task, create_submission, fake_judge, monkeypatch
+):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
+
+    def explode(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "submission_aggregate", explode)
+    with pytest.raises(RuntimeError):
+        services.submission_evaluate(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.ERROR
+    assert "database went away" in submission.error_message
+
+
+def test_calibration_ensure_reuses_the_stored_calibration(make_task, fake_judge):
+    task = make_task(slug="alpha")
+
+    first = services.calibration_ensure(task=task)
+    second = services.calibration_ensure(task=task)
+
+    assert first.pk == second.pk
+    assert fake_judge.calibrations == ["alpha"]
+    assert first.spread == pytest.approx(4.0)
+
+
+def test_result_unique_per_sample_is_enforced(make_task, create_submission):
+    task = make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    with pytest.raises(IntegrityError):
+        Result.objects.create(submission=submission, task=task, sample=0, code="dup")
+
+
+def test_submission_rejudge_judges_everything_again(make_task, create_submission, fake_judge):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
+    services.submission_evaluate(submission_id=submission.pk)
+
+    assert services.submission_rejudge(submission_id=submission.pk) is True
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.QUEUED
+    assert submission.pass_at_1 is None and submission.progress_done == 0
+    assert Result.objects.get(submission=submission).verdict == Verdict.PENDING
+    assert services.submission_rejudge(submission_id=submission.pk) is False  # not finished
+
+    services.submission_evaluate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.DONE
+    assert len(fake_judge.judged) == 2

@@ -1,0 +1,42 @@
+"""Settings helpers, system checks and the plotly.js static file."""
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from portal import checks
+from portal.settings import env_bool, env_int
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), ("Yes", True), ("on", True), ("0", False), ("no", False)],
+)
+def test_env_bool(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_FLAG", raw)
+
+    assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_env_defaults_when_unset_or_empty(monkeypatch):
+    monkeypatch.setenv("X_EMPTY", "")
+    monkeypatch.delenv("X_UNSET", raising=False)
+
+    assert env_bool("X_EMPTY", True) is True
+    assert env_int("X_UNSET", 7) == 7
+
+
+def test_dev_secret_key_warns_with_debug_off(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = settings.DEV_SECRET_KEY
+
+    assert [m.id for m in checks.check_secret_key(None)] == ["portal.W001"]
+
+    settings.SECRET_KEY = "a-real-secret"
+    assert checks.check_secret_key(None) == []
+
+
+def test_plotly_js_is_served_from_the_installed_package():
+    found = finders.find("vendor/plotly.min.js")
+
+    assert found and found.endswith("plotly/package_data/plotly.min.js")
+    assert finders.find("vendor/widgetbundle.js") in (None, [], "")

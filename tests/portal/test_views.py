@@ -1,0 +1,288 @@
+"""Views: each test checks the response and the database state after it."""
+
+import pytest
+from django.urls import reverse
+
+from portal import services
+from portal.models import Result, Submission, SubmissionStatus
+
+
+def test_upload_page_renders_the_form(client, db):
+    response = client.get(reverse("portal:upload"))
+
+    assert response.status_code == 200
+    assert b'name="model_name"' in response.content
+    assert b'type="file"' in response.content
+
+
+def test_upload_creates_a_submission_and_redirects(client, make_task, jsonl, upload_file):
+    make_task(slug="alpha")
+    data = jsonl(
+        {"task_id": "alpha", "completion": "x = 1"}, {"task_id": "alpha", "completion": "y"}
+    )
+
+    response = client.post(
+        reverse("portal:upload"),
+        {"model_name": "model-a", "file": upload_file(data)},
+    )
+
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:submission_detail", args=[submission.pk])
+    assert submission.model_name == "model-a"
+    assert submission.status == SubmissionStatus.QUEUED
+    assert Result.objects.filter(submission=submission).count() == 2
+
+
+def test_upload_shows_line_numbered_errors_and_stores_nothing(
+    client, make_task, jsonl, upload_file
+):
+    make_task(slug="alpha")
+    data = jsonl(
+        {"task_id": "alpha", "completion": "x = 1"},
+        "{broken json",
+        {"task_id": "two-sum-typo", "completion": "x"},
+    )
+
+    response = client.post(
+        reverse("portal:upload"),
+        {"model_name": "model-a", "file": upload_file(data)},
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "nothing was stored" in body
+    assert "line 2: not valid JSON" in body
+    assert "line 3: unknown task_id &#x27;two-sum-typo&#x27;" in body
+    assert Submission.objects.count() == 0
+    assert Result.objects.count() == 0
+
+
+def test_upload_requires_a_model_name_and_a_file(client, db):
+    response = client.post(reverse("portal:upload"), {"model_name": ""})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {"model_name", "file"}
+    assert Submission.objects.count() == 0
+
+
+def test_upload_rejects_a_file_over_the_cap(client, settings, make_task, jsonl, upload_file):
+    settings.MERCURY_MAX_UPLOAD_BYTES = 10
+    make_task(slug="alpha")
+
+    response = client.post(
+        reverse("portal:upload"),
+        {"model_name": "m", "file": upload_file(jsonl({"task_id": "alpha", "completion": "x"}))},
+    )
+
+    assert response.status_code == 400
+    assert "the limit is" in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_upload_forbidden_without_login_when_required(
+    client, settings, make_task, jsonl, upload_file
+):
+    settings.MERCURY_UPLOAD_REQUIRES_LOGIN = True
+    make_task(slug="alpha")
+
+    response = client.post(
+        reverse("portal:upload"),
+        {"model_name": "m", "file": upload_file(jsonl({"task_id": "alpha", "completion": "x"}))},
+    )
+
+    assert response.status_code == 403
+    assert Submission.objects.count() == 0
+
+
+def test_upload_throttled_while_the_queue_is_full(
+    client, settings, make_task, create_submission, jsonl, upload_file
+):
+    settings.MERCURY_MAX_ACTIVE_SUBMISSIONS = 1
+    make_task(slug="alpha")
+    create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    response = client.post(
+        reverse("portal:upload"),
+        {"model_name": "m", "file": upload_file(jsonl({"task_id": "alpha", "completion": "x"}))},
+    )
+
+    assert response.status_code == 429
+    assert "try again later" in response.content.decode()
+    assert Submission.objects.count() == 1
+
+
+def test_submission_page_shows_progress_while_queued(client, make_task, create_submission):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    response = client.get(submission.get_absolute_url())
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "0/1" in body
+    assert reverse("portal:submission_status", args=[submission.pk]) in body
+    assert "progress.js" in body
+
+
+def test_submission_status_endpoint_reports_progress(client, make_task, create_submission):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.RUNNING)
+
+    response = client.get(reverse("portal:submission_status", args=[submission.pk]))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    data = response.json()
+    assert data["status"] == "running"
+    assert data["progress"] == {"done": 0, "total": 1}
+    assert data["finished"] is False
+
+
+def test_submission_page_shows_results_when_done(client, make_task, create_submission, fake_judge):
+    make_task(slug="alpha", title="Alpha Problem")
+    submission = create_submission(
+        [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "alpha", "completion": "WRONG"}]
+    )
+    services.submission_evaluate(submission_id=submission.pk)
+
+    response = client.get(submission.get_absolute_url())
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Alpha Problem" in body
+    assert "wrong answer" in body
+    assert "5.00 ms" in body  # the FAST sample's runtime
+    assert "100.0%" in body  # beats every reference
+    assert "50.0" in body  # Pass@1 of 0.5 on the 0-100 scale
+    assert 'id="submission-figure"' in body
+    assert response.context["figure"]["data"][0]["y"] == [50.0]  # alpha's mean Beyond
+
+
+def test_submission_page_404_for_unknown_id(client, db):
+    assert client.get(reverse("portal:submission_detail", args=[999])).status_code == 404
+    assert client.get(reverse("portal:submission_status", args=[999])).status_code == 404
+
+
+def test_leaderboard_lists_done_visible_submissions_in_order(
+    client, make_task, create_submission, fake_judge
+):
+    make_task(slug="alpha")
+    fast = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="fast-m")
+    mid = create_submission([{"task_id": "alpha", "completion": "mid"}], model_name="mid-m")
+    hidden = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="hid-m")
+    queued = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="q-m")
+    for submission in (fast, mid, hidden):
+        services.submission_evaluate(submission_id=submission.pk)
+    services.submission_set_hidden(submission_id=hidden.pk, hidden=True)
+
+    response = client.get(reverse("portal:leaderboard"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.index("fast-m") < body.index("mid-m")
+    assert "hid-m" not in body and "q-m" not in body
+    assert "100.0" in body and "50.0" in body
+    assert queued.status == SubmissionStatus.QUEUED
+
+
+def test_leaderboard_escapes_model_names(client, make_task, create_submission, fake_judge):
+    make_task(slug="alpha")
+    submission = create_submission(
+        [{"task_id": "alpha", "completion": "FAST"}], model_name="<script>alert(1)</script>"
+    )
+    services.submission_evaluate(submission_id=submission.pk)
+
+    body = client.get(reverse("portal:leaderboard")).content.decode()
+
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_leaderboard_empty_state(client, db):
+    response = client.get(reverse("portal:leaderboard"))
+
+    assert response.status_code == 200
+    assert "No finished submissions yet" in response.content.decode()
+
+
+def test_task_list_shows_calibration_progress(client, make_task, fake_judge):
+    first = make_task(slug="alpha")
+    make_task(slug="beta")
+    services.calibration_ensure(task=first)
+
+    response = client.get(reverse("portal:task_list"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "1/2" in body
+    assert "alpha" in body and "beta" in body
+
+
+def test_task_page_renders_description_safely_and_embeds_the_chart(
+    client, tiny_task, fake_judge, create_submission
+):
+    submission = create_submission(
+        [{"task_id": "tiny-sum", "completion": "FAST"}], model_name="<b>bold</b> model"
+    )
+    services.submission_evaluate(submission_id=submission.pk)
+
+    response = client.get(reverse("portal:task_detail", args=["tiny-sum"]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>sum</strong>" in body  # Markdown rendered
+    assert "<script>alert(" not in body  # raw HTML in the description escaped
+    assert "&lt;script&gt;alert(" in body
+    assert 'id="task-figure"' in body
+    assert "vendor/plotly.min.js" in body
+    figure = response.context["figure"]
+    names = [trace.get("name") for trace in figure["data"]]
+    assert names == ["reference solutions", "reference runtimes", "submissions"]
+    submissions_trace = figure["data"][2]
+    assert submissions_trace["text"][0].startswith("&lt;b&gt;bold&lt;/b&gt; model")
+    assert "beats" in submissions_trace["hovertemplate"]
+
+
+def test_task_page_without_calibration_says_so(client, make_task):
+    make_task(slug="alpha")
+
+    response = client.get(reverse("portal:task_detail", args=["alpha"]))
+
+    assert response.status_code == 200
+    assert response.context["figure"] is None
+    assert "Not calibrated yet" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["api_leaderboard", "api_tasks"])
+def test_api_lists_are_json(client, make_task, name):
+    make_task(slug="alpha")
+
+    response = client.get(reverse(f"portal:{name}"))
+
+    assert response.status_code == 200
+    assert isinstance(response.json()["results"], list)
+
+
+def test_api_tasks_include_prompts(client, make_task):
+    make_task(slug="alpha")
+
+    data = client.get(reverse("portal:api_tasks")).json()
+
+    assert data["results"][0]["task_id"] == "alpha"
+    assert data["results"][0]["prompt"].startswith("class Solution")
+
+
+def test_leaderboard_csv(client, make_task, create_submission, fake_judge):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="=cmd")
+    services.submission_evaluate(submission_id=submission.pk)
+
+    response = client.get(reverse("portal:leaderboard_csv"))
+
+    lines = response.content.decode().splitlines()
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert lines[0].startswith("rank,model,submission,pass@1,beyond@1,easy pass@1")
+    assert lines[1].startswith(f"1,'=cmd,{submission.pk},100.0,100.0,100.0,100.0,,,,,1,1,")
