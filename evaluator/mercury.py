@@ -272,7 +272,8 @@ def evaluate_offline(inputs, outputs, expected):
 
     checker = {checker!r}
     inplace = {inplace!r}
-    actual = plain(outputs)
+    node_result = {node_result!r}  # an empty list or tree is written [] in our tests
+    actual = [] if outputs is None and node_result else plain(outputs)
     if checker.startswith("inplace_prefix:"):
         k = actual
         actual = [k, plain(inputs[inplace])[:k] if isinstance(k, int) else None]
@@ -306,6 +307,7 @@ def task_to_row(task: Task, *, generator_code: str = "") -> dict[str, Any]:
             _EVALUATE.format(
                 checker=task.checker,
                 inplace=task.inplace,
+                node_result=any(n in task.returns for n in ("ListNode", "TreeNode")),
                 validator=task.validator_source or "",
             )
         )

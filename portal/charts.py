@@ -115,6 +115,179 @@ def submission_beyond_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any] | 
     return _to_json_dict(figure)
 
 
+DIFFICULTY_COLORS = {"Easy": "#2f9e44", "Medium": "#f08c00", "Hard": "#c92a2a"}
+VERDICT_COLORS = {
+    "passed": "#2f9e44",
+    "wrong_answer": "#e03131",
+    "runtime_error": "#c2255c",
+    "timeout": "#f08c00",
+    "memory_limit": "#9c36b5",
+    "output_limit": "#6741d9",
+    "invalid": "#495057",
+    "internal_error": "#adb5bd",
+    "pending": "#dee2e6",
+}
+
+
+def submission_percentile_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Box plot per difficulty of the share of references each task's passing samples beat.
+
+    `rows`: one per task with "task", "difficulty" and "percentile" (mean over passing
+    samples, 0..100, None when nothing passed). Every task is a point; hover names it.
+    """
+    rows = [row for row in rows if row.get("percentile") is not None]
+    if not rows:
+        return None
+    figure = go.Figure()
+    for level, color in DIFFICULTY_COLORS.items():
+        chosen = [row for row in rows if row["difficulty"] == level]
+        if not chosen:
+            continue
+        figure.add_trace(
+            go.Box(
+                y=[row["percentile"] for row in chosen],
+                name=level,
+                marker={"color": color},
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                text=[html.escape(row["task"]) for row in chosen],
+                hovertemplate="%{text}<br>beats %{y:.1f}% of references<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        **_layout(
+            title={"text": "Runtime percentile across tasks (passing samples)"},
+            yaxis={"title": {"text": "beats % of references"}, "range": [-5, 105]},
+            showlegend=False,
+        )
+    )
+    return _to_json_dict(figure)
+
+
+def leaderboard_scatter_figure(*, rows: list[Any]) -> dict[str, Any] | None:
+    """Pass@1 against Beyond@1 of every listed model, with 95% intervals as error bars."""
+    if not rows:
+        return None
+    names = [html.escape(row.display_name) for row in rows]
+    figure = go.Figure(
+        go.Scatter(
+            x=[row.pass_at_1 * 100 for row in rows],
+            y=[row.beyond_at_1 * 100 for row in rows],
+            mode="markers",
+            marker={
+                "size": 10,
+                "color": ["#adb5bd" if row.stale else "#0b5cad" for row in rows],
+                "line": {"width": 1, "color": "#ffffff"},
+            },
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [(row.pass_ci[1] - row.pass_at_1) * 100 for row in rows],
+                "arrayminus": [(row.pass_at_1 - row.pass_ci[0]) * 100 for row in rows],
+                "thickness": 1,
+                "width": 0,
+            },
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [(row.beyond_ci[1] - row.beyond_at_1) * 100 for row in rows],
+                "arrayminus": [(row.beyond_at_1 - row.beyond_ci[0]) * 100 for row in rows],
+                "thickness": 1,
+                "width": 0,
+            },
+            text=names,
+            customdata=[[row.submission_id, row.rank_label] for row in rows],
+            hovertemplate=(
+                "%{text} (#%{customdata[0]})<br>rank %{customdata[1]}<br>"
+                "Pass@1 %{x:.1f}<br>Beyond@1 %{y:.1f}<extra></extra>"
+            ),
+        )
+    )
+    figure.update_layout(
+        **_layout(
+            title={"text": "Pass@1 vs Beyond@1 (95% intervals)"},
+            xaxis={"title": {"text": "Pass@1"}, "range": [-2, 102]},
+            yaxis={"title": {"text": "Beyond@1"}, "range": [-2, 102]},
+            showlegend=False,
+        )
+    )
+    return _to_json_dict(figure)
+
+
+def failure_figure(
+    *, verdicts: dict[str, dict[str, dict[str, int]]], difficulties: list[str]
+) -> dict[str, Any] | None:
+    """Stacked bars of verdict counts by difficulty for each model (`verdicts[model][level]`)."""
+    if not any(counts for per_model in verdicts.values() for counts in per_model.values()):
+        return None
+    models = list(verdicts)
+    x: list[list[str]] = [[], []]
+    for model in models:
+        for level in difficulties:
+            x[0].append(html.escape(model))
+            x[1].append(level)
+    figure = go.Figure()
+    for verdict, color in VERDICT_COLORS.items():
+        counts = [
+            verdicts[model].get(level, {}).get(verdict, 0)
+            for model in models
+            for level in difficulties
+        ]
+        if not any(counts):
+            continue
+        figure.add_trace(
+            go.Bar(
+                x=x,
+                y=counts,
+                name=verdict.replace("_", " "),
+                marker={"color": color},
+                hovertemplate="%{x}<br>%{y} sample(s): "
+                + verdict.replace("_", " ")
+                + "<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        **_layout(
+            title={"text": "Verdicts by difficulty"},
+            barmode="stack",
+            yaxis={"title": {"text": "samples"}},
+        )
+    )
+    return _to_json_dict(figure)
+
+
+def compare_difference_figure(*, differences: list[Any], baseline: str) -> dict[str, Any] | None:
+    """Each model's mean Beyond difference to the baseline with its 95% interval."""
+    if not differences:
+        return None
+    names = [html.escape(item.submission.display_name) for item in differences]
+    figure = go.Figure(
+        go.Scatter(
+            x=[item.mean * 100 for item in differences],
+            y=names,
+            mode="markers",
+            marker={"size": 12, "color": SUBMISSION_COLOR},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [(item.ci[1] - item.mean) * 100 for item in differences],
+                "arrayminus": [(item.mean - item.ci[0]) * 100 for item in differences],
+            },
+            hovertemplate="%{y}<br>%{x:+.1f} Beyond vs baseline<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        **_layout(
+            title={"text": f"Beyond difference to {html.escape(baseline)} (tasks all pass)"},
+            xaxis={"title": {"text": "Beyond difference (points)"}, "zeroline": True},
+            height=160 + 50 * len(differences),
+            showlegend=False,
+        )
+    )
+    return _to_json_dict(figure)
+
+
 def _to_json_dict(figure: go.Figure) -> dict[str, Any]:
     # plotly's encoder handles numpy and other types json_script cannot.
     return json.loads(figure.to_json())

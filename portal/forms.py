@@ -1,23 +1,70 @@
-"""Forms of the portal: the completions upload."""
+"""Forms of the portal: the completions upload with the model's metadata."""
 
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from portal.models import Weights
+from portal.services import SubmissionMetadata
+
 
 class SubmissionUploadForm(forms.Form):
-    """A JSONL completions file and the name of the model that wrote it."""
+    """A JSONL completions file, the model that wrote it and how it was generated."""
 
     model_name = forms.CharField(
         max_length=100,
         strip=True,
-        help_text="Shown on the leaderboard, e.g. “gpt-4o-2024-08-06” or “my-model v2”.",
+        help_text="Shown on the leaderboard, e.g. “gpt-4o” or “Qwen2.5-Coder-7B-Instruct”.",
+    )
+    model_version = forms.CharField(
+        max_length=100,
+        required=False,
+        strip=True,
+        help_text="e.g. “2024-08-06” or “v2”. A model and version is accepted once.",
+    )
+    link = forms.URLField(
+        max_length=300, required=False, assume_scheme="https", help_text="Model card or paper."
+    )
+    parameters_b = forms.FloatField(
+        label="Parameters (billions)",
+        required=False,
+        min_value=0.001,
+        max_value=100_000,
+        help_text="e.g. 7 or 0.5; leave empty if not public.",
+    )
+    weights = forms.ChoiceField(choices=Weights.choices, initial=Weights.UNKNOWN, required=False)
+    release_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    temperature = forms.FloatField(required=False, min_value=0, max_value=5)
+    samples_per_task = forms.IntegerField(
+        label="Samples per task",
+        required=False,
+        min_value=1,
+        help_text="As generated; Pass@1 and Beyond@1 average over the samples of each task.",
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Prompting, decoding or post-processing worth knowing.",
     )
     file = forms.FileField(
         label="Completions (JSONL)",
         help_text='One object a line: {"task_id": "<slug>", "completion": "<python>"}.',
         widget=forms.ClearableFileInput(attrs={"accept": ".jsonl,.json,.txt,application/jsonl"}),
     )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["samples_per_task"].widget.attrs["max"] = settings.MERCURY_MAX_SAMPLES_PER_TASK
+
+    def clean_samples_per_task(self):  # type: ignore[no-untyped-def]
+        value = self.cleaned_data.get("samples_per_task")
+        limit = settings.MERCURY_MAX_SAMPLES_PER_TASK
+        if value is not None and value > limit:
+            raise forms.ValidationError(f"At most {limit} samples per task are accepted.")
+        return value
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data["file"]
@@ -27,3 +74,17 @@ class SubmissionUploadForm(forms.Form):
                 f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}."
             )
         return upload
+
+    def metadata(self) -> SubmissionMetadata:
+        """The validated metadata for `services.submission_create`."""
+        data = self.cleaned_data
+        return SubmissionMetadata(
+            model_version=data.get("model_version") or "",
+            link=data.get("link") or "",
+            parameters_b=data.get("parameters_b"),
+            weights=data.get("weights") or Weights.UNKNOWN,
+            release_date=data.get("release_date"),
+            temperature=data.get("temperature"),
+            samples_per_task=data.get("samples_per_task"),
+            notes=data.get("notes") or "",
+        )

@@ -134,9 +134,8 @@ def job_is_alive(job: Job) -> bool:
     )
     if worker is None:
         return False
-    if worker.hostname == socket.gethostname() and worker.pid and _pid_is_gone(worker.pid):
-        return False
-    return True
+    on_this_host = worker.hostname == socket.gethostname()
+    return not (on_this_host and worker.pid and _pid_is_gone(worker.pid))
 
 
 def _fetch(queue: Queue, job_id: str) -> Job | None:

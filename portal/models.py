@@ -225,13 +225,13 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.display_name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("portal:submission_detail", kwargs={"pk": self.pk})
+
     @property
     def display_name(self) -> str:
         """Model name with its version, as the pages show it."""
         return f"{self.model_name} {self.model_version}".strip()
-
-    def get_absolute_url(self) -> str:
-        return reverse("portal:submission_detail", kwargs={"pk": self.pk})
 
     @property
     def is_finished(self) -> bool:

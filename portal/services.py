@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace as dataclass_replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from evaluator import metrics as ev_metrics, sandbox, tasks as ev_tasks
@@ -45,8 +45,10 @@ from portal.selectors import DIFFICULTIES, task_set_fingerprint
 
 log = logging.getLogger(__name__)
 
-# internal_error is our fault: a sample is judged at most this many times, then left unscored.
+# internal_error is our fault: a sample is judged at most this many times in a run, then left
+# unscored; across runs (workers killed while judging it) at most MAX_TOTAL_JUDGE_ATTEMPTS.
 MAX_JUDGE_ATTEMPTS = 2
+MAX_TOTAL_JUDGE_ATTEMPTS = 5
 MAX_DIAGNOSTIC_CHARS = 4000
 
 
@@ -386,31 +388,75 @@ def submission_check_duplicate(*, model_name: str, model_version: str, content_s
         )
 
 
-def _evaluation_enqueue_on_commit(*, submission_id: int, n_samples: int) -> None:
-    # robust: if Redis is down when the upload commits, the request still succeeds and the
-    # submission stays queued (logged) until `manage.py recover_submissions` enqueues it.
+def _evaluation_enqueue_on_commit(*, submission_id: int, n_samples: int = 0) -> None:
+    """Enqueue the submission's chunk jobs once the transaction commits (`n_samples` is unused).
+
+    robust: if Redis is down when the upload commits, the request still succeeds and the
+    submission stays queued (logged) until the stale-run detector, `manage.py
+    recover_submissions`, enqueues it.
+    """
     transaction.on_commit(
-        functools.partial(
-            jobs.submission_evaluate_enqueue, submission_id=submission_id, n_samples=n_samples
-        ),
+        functools.partial(submission_enqueue_evaluation, submission_id=submission_id),
         robust=True,
     )
 
 
+def submission_chunks(*, submission_id: int, pending_only: bool = False) -> list[jobs.Chunk]:
+    """The submission's tasks in chunks of MERCURY_EVALUATE_CHUNK_TASKS (stable: by LeetCode id).
+
+    With `pending_only`, only the chunks that still hold an unjudged sample.
+    """
+    rows = (
+        Result.objects.filter(submission_id=submission_id)
+        .values("task_id", "task__lc_id")
+        .annotate(samples=Count("id"), pending=Count("id", filter=Q(verdict=Verdict.PENDING)))
+        .order_by("task__lc_id", "task_id")
+    )
+    rows = list(rows)
+    size = max(1, settings.MERCURY_EVALUATE_CHUNK_TASKS)
+    chunks = []
+    for index, start in enumerate(range(0, len(rows), size)):
+        part = rows[start : start + size]
+        if pending_only and not any(row["pending"] for row in part):
+            continue
+        chunks.append(
+            jobs.Chunk(
+                index=index,
+                task_ids=tuple(row["task_id"] for row in part),
+                n_samples=sum(row["samples"] for row in part),
+            )
+        )
+    return chunks
+
+
+def submission_enqueue_evaluation(*, submission_id: int) -> list[str]:
+    """Enqueue a job for every chunk with pending samples whose job is not alive; the job ids.
+
+    When every sample is judged but the submission never finished (its worker died between the
+    last result and the aggregation), one chunk is enqueued to finish it.
+    """
+    chunks = submission_chunks(submission_id=submission_id, pending_only=True)
+    if not chunks:
+        chunks = submission_chunks(submission_id=submission_id)[:1]
+    return jobs.submission_evaluate_enqueue(submission_id=submission_id, chunks=chunks)
+
+
 def submission_recover_stalled() -> dict[str, list[int]]:
-    """Enqueue queued submissions whose job is missing; resume running ones whose job died."""
+    """The stale-run detector: enqueue again the missing chunk jobs of unfinished submissions.
+
+    A chunk job goes missing when Redis lost it (an outage at upload, a restart without
+    persistence) or when its worker died (SIGKILL, a lost host). Judged samples are kept;
+    a job that still waits or runs on a live worker is left alone, so this is safe at any time.
+    """
     recovered: dict[str, list[int]] = {"enqueued": [], "resumed": []}
     rows = Submission.objects.filter(
         status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
-    ).values_list("pk", "status", "n_samples")
-    for pk, status, n_samples in rows:
-        if jobs.submission_evaluate_is_active(submission_id=pk):
-            continue
-        if status == SubmissionStatus.QUEUED:
-            jobs.submission_evaluate_enqueue(submission_id=pk, n_samples=n_samples)
-            recovered["enqueued"].append(pk)
-        elif submission_requeue(submission_id=pk):
-            recovered["resumed"].append(pk)
+    ).values_list("pk", "status")
+    for pk, status in rows:
+        if submission_enqueue_evaluation(submission_id=pk):
+            recovered["enqueued" if status == SubmissionStatus.QUEUED else "resumed"].append(pk)
+    if recovered["enqueued"] or recovered["resumed"]:
+        log.warning("recovered submissions: %s", recovered)
     return recovered
 
 
@@ -424,6 +470,20 @@ def submission_start(*, submission_id: int) -> bool:
     )
 
 
+def submission_fail(*, submission_id: int, message: str) -> bool:
+    """Mark an unfinished submission failed (RQ gave up on one of its jobs); staff may requeue."""
+    return (
+        Submission.objects.filter(
+            pk=submission_id, status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
+        ).update(
+            status=SubmissionStatus.ERROR,
+            finished_at=timezone.now(),
+            error_message=message[:MAX_DIAGNOSTIC_CHARS],
+        )
+        == 1
+    )
+
+
 def submission_requeue(*, submission_id: int) -> bool:
     """Put a failed or stuck submission back in the queue; judged samples are kept (resume)."""
     with transaction.atomic():
@@ -431,8 +491,7 @@ def submission_requeue(*, submission_id: int) -> bool:
             pk=submission_id, status__in=[SubmissionStatus.ERROR, SubmissionStatus.RUNNING]
         ).update(status=SubmissionStatus.QUEUED, finished_at=None)
         if moved:
-            n_samples = Submission.objects.values_list("n_samples", flat=True).get(pk=submission_id)
-            _evaluation_enqueue_on_commit(submission_id=submission_id, n_samples=n_samples)
+            _evaluation_enqueue_on_commit(submission_id=submission_id)
     return moved == 1
 
 
@@ -464,16 +523,16 @@ def submission_rejudge(*, submission_id: int) -> bool:
             diagnostic="",
             judged_at=None,
         )
-        n_samples = Submission.objects.values_list("n_samples", flat=True).get(pk=submission_id)
-        _evaluation_enqueue_on_commit(submission_id=submission_id, n_samples=n_samples)
+        _evaluation_enqueue_on_commit(submission_id=submission_id)
     return True
 
 
 def submission_evaluate(*, submission_id: int) -> bool:
-    """The evaluation job: judge every pending sample, then aggregate; False if not claimed.
+    """Judge a whole submission inline, then aggregate; False if not claimed.
 
-    Idempotent: only a queued submission is claimed (compare-and-swap), and only pending results
-    are judged, so a re-run after a crash resumes where the last one stopped.
+    The portal's workers run `submission_evaluate_chunk` instead (one job per chunk); this is the
+    same work in one call, for commands and tests. Only a queued submission is claimed
+    (compare-and-swap) and only pending results are judged, so a re-run resumes.
     """
     if not submission_start(submission_id=submission_id):
         log.info("submission %s is not queued; nothing to do", submission_id)
@@ -481,47 +540,96 @@ def submission_evaluate(*, submission_id: int) -> bool:
     try:
         sandbox.prepare_host()
         _judge_pending(submission_id=submission_id)
-        submission_aggregate(submission_id=submission_id)
+        submission_finish(submission_id=submission_id)
     except Exception as exc:
         log.exception("evaluation of submission %s failed", submission_id)
-        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.RUNNING).update(
-            status=SubmissionStatus.ERROR,
-            finished_at=timezone.now(),
-            error_message=f"{type(exc).__name__}: {exc}"[:MAX_DIAGNOSTIC_CHARS],
-        )
+        submission_fail(submission_id=submission_id, message=f"{type(exc).__name__}: {exc}")
         raise
     return True
 
 
-def _judge_pending(*, submission_id: int) -> None:
+def submission_evaluate_chunk(*, submission_id: int, task_ids: list[int]) -> bool:
+    """The evaluation job: judge the pending samples of some tasks; the last chunk aggregates.
+
+    Safe to run twice or concurrently with itself: a result is stored only while it is still
+    pending, and only the chunk that moves the submission from running to done aggregates.
+    Exceptions propagate so that RQ retries the job with backoff. False if there was nothing to
+    do (the submission finished, failed or was deleted).
+    """
+    status = Submission.objects.filter(pk=submission_id).values_list("status", flat=True).first()
+    if status == SubmissionStatus.QUEUED:
+        submission_start(
+            submission_id=submission_id
+        )  # the first chunk to start; others see running
+    elif status != SubmissionStatus.RUNNING:
+        log.info("submission %s is %s; chunk %s skipped", submission_id, status, task_ids)
+        return False
+    sandbox.prepare_host()
+    _judge_pending(submission_id=submission_id, task_ids=task_ids)
+    submission_finish(submission_id=submission_id)
+    return True
+
+
+def submission_finish(*, submission_id: int) -> bool:
+    """Aggregate a running submission once no sample is pending; True for the one caller that did.
+
+    Race-free between chunks: each chunk stores its results before looking, so the last one
+    sees none pending; when several do, the compare-and-swap from running to done (placeholder
+    metrics, replaced in the same transaction) lets exactly one aggregate.
+    """
+    if Result.objects.filter(submission_id=submission_id, verdict=Verdict.PENDING).exists():
+        return False
+    with transaction.atomic():
+        won = Submission.objects.filter(pk=submission_id, status=SubmissionStatus.RUNNING).update(
+            status=SubmissionStatus.DONE, pass_at_1=0.0, beyond_at_1=0.0, finished_at=timezone.now()
+        )
+        if won != 1:
+            return False
+        submission_aggregate(submission_id=submission_id)
+    return True
+
+
+def _judge_pending(*, submission_id: int, task_ids: list[int] | None = None) -> None:
     pending: dict[int, list[Result]] = defaultdict(list)
-    for result in Result.objects.filter(
-        submission_id=submission_id, verdict=Verdict.PENDING
-    ).order_by("task__lc_id", "sample"):
+    results = Result.objects.filter(submission_id=submission_id, verdict=Verdict.PENDING)
+    if task_ids is not None:
+        results = results.filter(task_id__in=task_ids)
+    for result in results.order_by("task__lc_id", "sample"):
         pending[result.task_id].append(result)
     tasks = Task.objects.select_related("suite").in_bulk(list(pending))
-    for task_id, results in pending.items():
+    for task_id, task_results in pending.items():
         task = tasks[task_id]
         etask = task_to_evaluator(task=task)
         try:
+            # This host's calibration only: runtimes measured elsewhere never mix with ours.
             calibration = EvCalibration.from_dict(calibration_ensure(task=task, etask=etask).data)
         except Exception as exc:
             log.exception("calibration of %s failed", task.slug)
-            for result in results:
+            for result in task_results:
                 _result_store_internal_error(
                     result=result, message=f"calibration failed: {type(exc).__name__}: {exc}"
                 )
             continue
-        for result in results:
+        for result in task_results:
             _result_judge(result=result, etask=etask, calibration=calibration)
 
 
 def _result_judge(*, result: Result, etask: ev_tasks.Task, calibration: EvCalibration) -> None:
-    outcome: SampleResult | None = None
     attempts = result.attempts
+    if attempts >= MAX_TOTAL_JUDGE_ATTEMPTS:
+        _result_store_internal_error(
+            result=result,
+            message=f"judging did not finish in {attempts} attempts (the worker died each time)",
+            attempts=attempts,
+        )
+        return
+    outcome: SampleResult | None = None
     message = ""
-    while attempts < MAX_JUDGE_ATTEMPTS:
+    for _ in range(MAX_JUDGE_ATTEMPTS):
         attempts += 1
+        # Counted before judging, so a worker killed while judging leaves the attempt counted
+        # and a sample that kills every worker is given up after MAX_TOTAL_JUDGE_ATTEMPTS.
+        Result.objects.filter(pk=result.pk, verdict=Verdict.PENDING).update(attempts=attempts)
         try:
             # The retry lives here (retries=0 there) so `attempts` counts every judging.
             outcome = judge_sample(etask, result.code, calibration, retries=0)
@@ -605,7 +713,9 @@ def submission_aggregate(*, submission_id: int) -> Submission:
             )
         )
     missing = sorted(set(all_tasks) - attempted)
-    outcomes += [ev_metrics.SampleOutcome(task_id=slug, passed=False, beyond=0.0) for slug in missing]
+    outcomes += [
+        ev_metrics.SampleOutcome(task_id=slug, passed=False, beyond=0.0) for slug in missing
+    ]
     summary = ev_metrics.summarize(outcomes, difficulty)
     summary["tasks_total"] = len(all_tasks)
     summary["tasks_attempted"] = len(attempted)
@@ -679,3 +789,47 @@ def api_token_authenticate(*, header: str) -> AbstractBaseUser | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+# ---------------------------------------------------------------------------------------------
+# Mercury's dataset
+
+
+@dataclass
+class MercuryImportReport:
+    """What `task_import_mercury` did: slugs by outcome, rows skipped with the reason."""
+
+    version: str = ""
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def task_import_mercury(
+    *, rows: Iterable[dict[str, Any]], replace: bool = False
+) -> MercuryImportReport:
+    """Store Mercury dataset rows as tasks judged by Mercury's own converters; idempotent.
+
+    A slug that already names one of our built-in tasks is kept unless `replace` is set.
+    """
+    from evaluator.mercury import import_rows
+
+    converted = import_rows(rows)
+    report = MercuryImportReport(version=converted.version, skipped=list(converted.skipped))
+    builtin = set(
+        Task.objects.filter(slug__in=[t.slug for t in converted.tasks])
+        .exclude(origin__startswith="mercury")
+        .values_list("slug", flat=True)
+    )
+    for etask in converted.tasks:
+        if etask.slug in builtin and not replace:
+            report.skipped.append(
+                (etask.slug, "a built-in task has this slug (use --replace to use Mercury's tests)")
+            )
+            continue
+        # origin records the dataset version the task came from
+        etask = dataclass_replace(etask, origin=converted.version)
+        _task, what = task_upsert(etask=etask)
+        getattr(report, what).append(etask.slug)
+    return report

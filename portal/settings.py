@@ -135,6 +135,8 @@ RQ = {"COMMIT_MODE": "on_db_commit"}
 MERCURY_TASKS_DIR = Path(os.environ.get("MERCURY_TASKS_DIR") or BASE_DIR / "fixtures" / "tasks")
 MERCURY_MAX_UPLOAD_BYTES = env_int("MERCURY_MAX_UPLOAD_BYTES", 50 * 2**20)
 MERCURY_MAX_SAMPLES_PER_TASK = env_int("MERCURY_MAX_SAMPLES_PER_TASK", 20)
+# A submission is judged by one RQ job per this many tasks, so it spreads over every worker.
+MERCURY_EVALUATE_CHUNK_TASKS = env_int("MERCURY_EVALUATE_CHUNK_TASKS", 8)
 # Uploads are refused while this many submissions wait or run (0: no limit).
 MERCURY_MAX_ACTIVE_SUBMISSIONS = env_int("MERCURY_MAX_ACTIVE_SUBMISSIONS", 50)
 # Whether /upload/ and the upload API need a signed-in user.

@@ -63,26 +63,23 @@ def calibration_runtimes(data: dict[str, Any]) -> dict[str, float]:
     return {name: anchor * float(ratio) for name, ratio in (data.get("ratios") or {}).items()}
 
 
-def calibrations_for(*, tasks: list[Task]) -> dict[int, Calibration]:
-    """Per task id, the calibration of its current version: this host's, else the newest."""
-    if not tasks:
-        return {}
-    fingerprints = {task.pk: task.fingerprint for task in tasks}
+def calibrations_for(*, fingerprints: dict[int, str]) -> dict[int, Calibration]:
+    """Per task id, the calibration of the task's current version (`fingerprints`: id -> task
+    fingerprint): this host's under the current harness, else the newest from elsewhere."""
     best: dict[int, Calibration] = {}
+    if not fingerprints:
+        return best
     rows = Calibration.objects.filter(task_id__in=list(fingerprints)).order_by("-created_at")
     for calibration in rows:
         if calibration.task_fingerprint != fingerprints[calibration.task_id]:
             continue
-        current = (
-            calibration.host == current_host() and calibration.harness_version == HARNESS_VERSION
-        )
-        if current or calibration.task_id not in best:
-            if current or not _is_current(best.get(calibration.task_id)):
-                best[calibration.task_id] = calibration
+        if calibration.task_id not in best or calibration_is_current(calibration):
+            best[calibration.task_id] = calibration
     return best
 
 
-def _is_current(calibration: Calibration | None) -> bool:
+def calibration_is_current(calibration: Calibration | None) -> bool:
+    """Whether a calibration was measured on this host by the current harness."""
     return bool(
         calibration
         and calibration.host == current_host()

@@ -22,19 +22,26 @@ def test_redis():
     connection.flushdb()
 
 
-def test_submission_evaluate_enqueue_uses_the_evaluate_queue(
-    db, test_redis, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        # Inside a transaction django-rq defers the enqueue to the commit and returns None.
-        assert jobs.submission_evaluate_enqueue(submission_id=42, n_samples=3) is None
+def test_submission_evaluate_enqueue_makes_a_job_per_chunk(db, test_redis):
+    chunks = [jobs.Chunk(0, (1, 2), 3), jobs.Chunk(1, (5,), 1)]
 
-    job = django_rq.get_queue("evaluate").fetch_job("evaluate-submission-42")
-    assert job.id == "evaluate-submission-42"
+    ids = jobs.submission_evaluate_enqueue(submission_id=42, chunks=chunks)
+
+    assert ids == ["evaluate-submission-42-chunk-0", "evaluate-submission-42-chunk-1"]
+    queue = django_rq.get_queue("evaluate")
+    assert queue.job_ids == ids
+    job = queue.fetch_job("evaluate-submission-42-chunk-0")
     assert job.origin == "evaluate"
-    assert job.args == (42,)
-    assert job.timeout == jobs.EVALUATE_BASE_TIMEOUT_S + 3 * jobs.EVALUATE_PER_SAMPLE_TIMEOUT_S
-    assert django_rq.get_queue("evaluate").job_ids == ["evaluate-submission-42"]
+    assert job.args == (42, [1, 2])
+    assert job.timeout == (
+        jobs.EVALUATE_BASE_TIMEOUT_S
+        + 2 * jobs.EVALUATE_PER_TASK_TIMEOUT_S
+        + 3 * jobs.EVALUATE_PER_SAMPLE_TIMEOUT_S
+    )
+    assert job.retries_left == jobs.EVALUATE_RETRY.max
+    # A chunk whose job still waits is not enqueued twice.
+    assert jobs.submission_evaluate_enqueue(submission_id=42, chunks=chunks) == []
+    assert queue.count == 2
 
 
 def test_upload_enqueues_only_after_commit(
@@ -47,7 +54,7 @@ def test_upload_enqueues_only_after_commit(
         submission = create_submission([{"task_id": "alpha", "completion": "x"}])
         assert queue.job_ids == []
 
-    assert queue.job_ids == [jobs.evaluate_job_id(submission.pk)]
+    assert queue.job_ids == [jobs.evaluate_job_id(submission.pk, 0)]
 
 
 def test_calibrate_task_enqueue_skips_a_job_already_waiting(

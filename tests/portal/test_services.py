@@ -136,7 +136,7 @@ def test_submission_create_requires_login_when_configured(settings, make_task, u
 def test_submission_create_enqueues_on_commit(
     make_task, create_submission, django_capture_on_commit_callbacks, monkeypatch
 ):
-    make_task(slug="alpha")
+    alpha = make_task(slug="alpha")
     enqueued = []
     monkeypatch.setattr(
         services.jobs,
@@ -150,7 +150,8 @@ def test_submission_create_enqueues_on_commit(
     for callback in callbacks:
         callback()
 
-    assert enqueued == [{"submission_id": submission.pk, "n_samples": 1}]
+    chunk = services.jobs.Chunk(index=0, task_ids=(alpha.pk,), n_samples=1)
+    assert enqueued == [{"submission_id": submission.pk, "chunks": [chunk]}]
 
 
 def test_submission_create_survives_a_redis_outage(
@@ -170,26 +171,24 @@ def test_submission_create_survives_a_redis_outage(
 
 def test_submission_recover_stalled(make_task, create_submission, monkeypatch):
     make_task(slug="alpha")
-    waiting = create_submission([{"task_id": "alpha", "completion": "x"}])
-    stalled = create_submission([{"task_id": "alpha", "completion": "y"}])
-    busy = create_submission([{"task_id": "alpha", "completion": "z"}])
+    waiting = create_submission([{"task_id": "alpha", "completion": "x"}], model_name="w")
+    stalled = create_submission([{"task_id": "alpha", "completion": "y"}], model_name="s")
+    busy = create_submission([{"task_id": "alpha", "completion": "z"}], model_name="b")
     Submission.objects.filter(pk__in=[stalled.pk, busy.pk]).update(status=SubmissionStatus.RUNNING)
     enqueued = []
-    monkeypatch.setattr(
-        services.jobs,
-        "submission_evaluate_is_active",
-        lambda *, submission_id: submission_id == busy.pk,
-    )
-    monkeypatch.setattr(
-        services.jobs,
-        "submission_evaluate_enqueue",
-        lambda **kwargs: enqueued.append(kwargs["submission_id"]),
-    )
+
+    def enqueue(*, submission_id, chunks):
+        if submission_id == busy.pk:
+            return []  # its job is alive
+        enqueued.append(submission_id)
+        return [f"job-{submission_id}"]
+
+    monkeypatch.setattr(services.jobs, "submission_evaluate_enqueue", enqueue)
 
     recovered = services.submission_recover_stalled()
 
     assert recovered == {"enqueued": [waiting.pk], "resumed": [stalled.pk]}
-    assert Submission.objects.get(pk=stalled.pk).status == SubmissionStatus.QUEUED
+    assert Submission.objects.get(pk=stalled.pk).status == SubmissionStatus.RUNNING
     assert Submission.objects.get(pk=busy.pk).status == SubmissionStatus.RUNNING
 
 

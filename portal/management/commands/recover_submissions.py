@@ -1,23 +1,50 @@
 """`manage.py recover_submissions`: re-enqueue evaluations lost to a Redis outage or a dead worker."""
 
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+from redis.exceptions import RedisError
 
 from portal.services import submission_recover_stalled
 
 
 class Command(BaseCommand):
     help = (
-        "Enqueue queued submissions that have no job, and resume running submissions whose job "
-        "is gone (judged samples are kept). Safe to run at any time, e.g. at start-up."
+        "The stale-run detector: enqueue again the chunk jobs of queued and running submissions "
+        "that Redis lost or whose worker died (judged samples are kept). Safe to run at any "
+        "time, e.g. at start-up; with --every it keeps checking."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        recovered = submission_recover_stalled()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"enqueued {len(recovered['enqueued'])} queued and resumed "
-                f"{len(recovered['resumed'])} stalled submission(s)"
-            )
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--every",
+            type=float,
+            metavar="SECONDS",
+            help="check again every SECONDS until stopped; Redis being down is then only logged",
         )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        every = options["every"]
+        if every is not None and every <= 0:
+            raise CommandError("--every takes a positive number of seconds")
+        while True:
+            try:
+                recovered = submission_recover_stalled()
+            except RedisError as exc:
+                if every is None:
+                    raise CommandError(f"Redis is not reachable: {exc}") from exc
+                self.stderr.write(f"Redis is not reachable ({exc}); trying again in {every:g} s")
+            else:
+                if every is None or recovered["enqueued"] or recovered["resumed"]:
+                    self.stdout.write(
+                        self.style.SUCCESS(
+                            f"enqueued {len(recovered['enqueued'])} queued and resumed "
+                            f"{len(recovered['resumed'])} stalled submission(s)"
+                        )
+                    )
+            if every is None:
+                return
+            close_old_connections()
+            time.sleep(every)

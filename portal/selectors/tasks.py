@@ -1,0 +1,179 @@
+"""Task reads: the task list with calibration progress, a task's page, prompts for download."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
+from django.http import Http404
+
+from evaluator.host import HARNESS_VERSION
+from portal.models import Calibration, Result, SubmissionStatus, Task, Verdict
+from portal.selectors.common import (
+    PageInfo,
+    calibration_is_current,
+    calibration_runtimes,
+    calibrations_for,
+    current_host,
+    page_info,
+)
+
+MODELS_PER_PAGE = 50
+_PUBLIC = Q(submission__status=SubmissionStatus.DONE, submission__hidden=False)
+
+
+def _calibrated_here() -> Exists:
+    return Exists(
+        Calibration.objects.filter(
+            task=OuterRef("pk"),
+            host=current_host(),
+            harness_version=HARNESS_VERSION,
+            task_fingerprint=OuterRef("fingerprint"),
+        )
+    )
+
+
+def task_list() -> list[Task]:
+    """Every task with `calibrated` (on this host) and `n_references` annotations."""
+    return list(
+        Task.objects.annotate(calibrated=_calibrated_here(), n_references=Count("references"))
+        .defer("description", "prompt", "validator_source")
+        .order_by("lc_id", "slug")
+    )
+
+
+def calibration_progress() -> dict[str, int]:
+    """How many tasks are calibrated on this host for the current harness and task versions."""
+    counts = Task.objects.aggregate(
+        total=Count("pk"), calibrated=Count("pk", filter=Q(_calibrated_here()))
+    )
+    return {"calibrated": counts["calibrated"], "total": counts["total"]}
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    """A task with its reference runtimes and every public submission's outcome on it."""
+
+    task: Task
+    reference_names: list[str]
+    calibration: Calibration | None
+    calibration_is_current: bool
+    runtimes: dict[str, float]
+    points: list[dict[str, Any]]
+    models: list[dict[str, Any]]
+    models_page: PageInfo
+
+
+def task_get(*, slug: str) -> Task:
+    """The task or 404."""
+    try:
+        return Task.objects.get(slug=slug)
+    except Task.DoesNotExist:
+        raise Http404("No such task.") from None
+
+
+def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) -> TaskDetail:
+    """A task page's data: reference runtimes, passing samples and per-model outcomes (5 queries).
+
+    The calibration is this host's current one; else the newest of this task version from
+    another host or an older harness (the page says which), so the chart is not empty meanwhile.
+    """
+    task = task_get(slug=slug)
+    calibration = calibrations_for(fingerprints={task.pk: task.fingerprint}).get(task.pk)
+    runtimes = calibration_runtimes(calibration.data) if calibration else {}
+    public = Result.objects.filter(_PUBLIC, task=task)
+    points = [
+        {
+            "submission_id": row["submission_id"],
+            "model_name": _name(row["submission__model_name"], row["submission__model_version"]),
+            "sample": row["sample"],
+            "runtime_s": row["runtime_s"],
+            "percentile": row["percentile"],
+            "beyond": row["beyond"],
+        }
+        for row in public.filter(verdict=Verdict.PASSED, runtime_s__isnull=False)
+        .order_by("runtime_s")
+        .values(
+            "submission_id",
+            "submission__model_name",
+            "submission__model_version",
+            "sample",
+            "runtime_s",
+            "percentile",
+            "beyond",
+        )
+    ]
+    scored = ~Q(verdict__in=[Verdict.PENDING, Verdict.INTERNAL_ERROR])
+    passed = Q(verdict=Verdict.PASSED)
+    aggregated = list(
+        public.order_by()
+        .values("submission_id", "submission__model_name", "submission__model_version")
+        .annotate(
+            samples=Count("pk", filter=scored),
+            passed=Count("pk", filter=passed),
+            beyond_sum=Avg("beyond", filter=passed),
+            best=Min("runtime_s", filter=passed),
+            median_percentile=Avg("percentile", filter=passed),
+        )
+    )
+    models = []
+    for row in aggregated:
+        samples = row["samples"]
+        models.append(
+            {
+                "submission_id": row["submission_id"],
+                "model_name": _name(
+                    row["submission__model_name"], row["submission__model_version"]
+                ),
+                "samples": samples,
+                "passed": row["passed"],
+                "pass_rate": row["passed"] / samples if samples else None,
+                # Beyond of the task: mean over samples, a failed one scoring 0.
+                "beyond": (row["beyond_sum"] or 0.0) * row["passed"] / samples if samples else None,
+                "best_runtime_s": row["best"],
+                "percentile": row["median_percentile"],
+            }
+        )
+    models.sort(key=lambda m: (-(m["beyond"] or 0.0), -(m["pass_rate"] or 0.0), m["model_name"]))
+    info = page_info(total=len(models), number=page, size=per_page)
+    return TaskDetail(
+        task=task,
+        reference_names=list(task.references.order_by("name").values_list("name", flat=True)),
+        calibration=calibration,
+        calibration_is_current=calibration_is_current(calibration),
+        runtimes=runtimes,
+        points=points,
+        models=models[info.start : info.end],
+        models_page=info,
+    )
+
+
+def _name(model_name: str, model_version: str) -> str:
+    return f"{model_name} {model_version}".strip()
+
+
+def tasks_api_rows() -> list[dict[str, Any]]:
+    """Every task with its prompt, JSON-ready."""
+    return [
+        {
+            "task_id": task.slug,
+            "id": task.lc_id,
+            "title": task.title,
+            "difficulty": task.difficulty,
+            "entry_point": task.entry_point,
+            "prompt": task.prompt,
+            "version": task.version,
+        }
+        for task in Task.objects.order_by("lc_id", "slug").only(
+            "slug", "lc_id", "title", "difficulty", "entry_point", "prompt", "version"
+        )
+    ]
+
+
+def prompt_rows() -> list[dict[str, str]]:
+    """Every task's prompt as a generation input line: task_id, prompt, entry_point, difficulty."""
+    return [
+        {"task_id": slug, "prompt": prompt, "entry_point": entry_point, "difficulty": difficulty}
+        for slug, prompt, entry_point, difficulty in Task.objects.order_by(
+            "lc_id", "slug"
+        ).values_list("slug", "prompt", "entry_point", "difficulty")
+    ]
