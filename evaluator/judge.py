@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from evaluator import sandbox
+from evaluator import harness, sandbox
 from evaluator.checkers import check_output, load_validator
 from evaluator.host import HARNESS_VERSION, host_fingerprint
 from evaluator.metrics import beyond_score, percentile_beaten
@@ -135,11 +135,12 @@ def _request(
         "timed": [c.input for c in task.timed],
         "limits": {
             "cpu_s": child_cpu,
-            "wall_s": child_cpu * 2 + 2,
+            "wall_s": child_cpu * 3 + 2,
             "as_bytes": ADDRESS_SPACE_BYTES,
             "mem_bytes": MEMORY_BYTES,
         },
         "timing": timing,
+        "checker": task.checker,
     }
     if task.mercury_code:
         request["mercury_convert"] = task.mercury_code["convert_offline"]
@@ -338,7 +339,8 @@ def judge_sample(
                 timed = sandbox.run_harness(
                     time_request, _jail_limits(child_cpu, 2 * timing["max_reps"], measure)
                 )
-                result = _interpret_timing(task, calibration, timed)
+                expected_digest = _timed_digest(task, checked)
+                result = _interpret_timing(task, calibration, timed, expected_digest)
         except sandbox.SandboxError as exc:
             result = SampleResult(Verdict.INTERNAL_ERROR, diagnostic=str(exc), tests_total=total)
         if result.verdict != Verdict.INTERNAL_ERROR:
@@ -390,14 +392,32 @@ def _interpret_check(task: Task, run: sandbox.SandboxRun) -> SampleResult | None
     return None
 
 
+def _timed_digest(task: Task, checked: sandbox.SandboxRun) -> str:
+    """The digest the timed runs must reproduce: the checked outputs of the timed cases."""
+    assert checked.report is not None
+    outputs = checked.report["programs"]["candidate"]["check"]["outputs"]
+    timed = outputs[len(task.small) :] if task.large else outputs[: len(task.small)]
+    if task.mercury_code:
+        timed = [o["out"] for o in timed]
+    return harness.outputs_digest(timed, task.checker)
+
+
 def _interpret_timing(
-    task: Task, calibration: Calibration, run: sandbox.SandboxRun
+    task: Task, calibration: Calibration, run: sandbox.SandboxRun, expected_digest: str | None
 ) -> SampleResult:
     total = len(task.tests)
     if run.report is None:
         return _jail_failure(task, run)
     candidate = run.report["programs"]["candidate"]
     anchor = run.report["programs"].get("anchor")
+    digests = candidate.get("digests", [])
+    if expected_digest is not None and any(d != expected_digest for d in digests):
+        return SampleResult(
+            Verdict.WRONG_ANSWER,
+            diagnostic="a timed run returned different outputs from the checked run "
+            "(outputs must not depend on which tests run first)",
+            tests_total=total,
+        )
     if candidate.get("time_error"):
         error = candidate["time_error"]
         verdict = _CHECK_VERDICTS.get(error.get("status", ""), Verdict.RUNTIME_ERROR)

@@ -220,6 +220,15 @@ def test_hostile_completion_is_contained(test_tasks, calibrations, name, monkeyp
     assert not Path("/usr/owned").exists()
 
 
+def test_timeouts_say_whether_cpu_or_wall_clock_ran_out(test_tasks, calibrations):
+    spin = _judge(test_tasks, calibrations, _method("        while True: pass\n"))
+    sleep = _judge(
+        test_tasks, calibrations, _method("        time.sleep(10**6)\n", "import time\n")
+    )
+    assert spin.verdict == sleep.verdict == Verdict.TIMEOUT
+    assert "limit exceeded" in spin.diagnostic and "wall-clock" in sleep.diagnostic
+
+
 def test_judge_still_works_after_the_hostile_corpus(test_tasks, calibrations):
     task = test_tasks["pair-sum"]
     result = judge_sample(task, task.references["hashmap"], calibrations["pair-sum"])
@@ -256,8 +265,12 @@ def test_forged_timing_message_is_charged_kernel_cpu_time(test_tasks, calibratio
         "        CALLS.append(len(nums))\n"
         "        if CALLS[0] > 1000:\n"
         "            answer = Solution.slow(nums, target)\n"
+        "            h = {}\n"
+        "            exec(open('/box/harness.py').read().split('if __name__')[0], h)\n"
+        "            digest = h['outputs_digest']([answer], 'exact')\n"
+        '            fake = \'{"status":"ok","seconds":1e-06,"digest":"%s"}\' % digest\n'
         "            for fd in range(3, 64):\n"
-        '                try: os.write(fd, b\'{"status":"ok","seconds":0.000001}\')\n'
+        "                try: os.write(fd, fake.encode())\n"
         "                except OSError: pass\n"
         "            os._exit(0)\n"
         "        return Solution.slow(nums, target)\n\n"
@@ -307,3 +320,19 @@ def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
     )
     result = _judge(test_tasks, calibrations, code)
     assert result.verdict == Verdict.PASSED, result.diagnostic
+
+
+def test_code_that_skips_work_in_timed_runs_is_caught(test_tasks, calibrations):
+    task = test_tasks["pair-sum"]
+    # The checked run starts with the small tests; a timed run sees only the large case. This
+    # completion answers honestly in the checked run and returns junk at once when timed.
+    sly = "CALLS = []\n" + task.references["quadratic"].replace(
+        "        n = len(nums)\n",
+        "        CALLS.append(len(nums))\n"
+        "        if CALLS[0] > 1000:\n"
+        "            return [0, 1]\n"
+        "        n = len(nums)\n",
+    )
+    result = _judge(test_tasks, calibrations, sly)
+    assert result.verdict == Verdict.WRONG_ANSWER
+    assert "timed run" in result.diagnostic
