@@ -756,8 +756,6 @@ def _time_rounds(request, names, report, limits, clock):
         rounds += 1
         if rounds >= min_reps and spent >= budget:
             break
-        if rounds >= 3 and spent >= 3 * budget:  # slow programs: long runs are less noisy
-            break
 
 
 def _count_main(name, with_calls):

@@ -319,7 +319,7 @@ def judge_sample(
         return SampleResult(
             Verdict.INVALID, diagnostic="the completion is empty", tests_total=total
         )
-    timing = timing or {"budget_s": 1.0, "min_reps": 5, "max_reps": 21}
+    timing = timing or {"budget_s": 0.6, "min_reps": 3, "max_reps": 21}
     child_cpu = _limit_for(calibration)
     # Phase 1 checks the candidate alone; only a correct one is timed (phase 2) beside the anchor.
     check_request = _request(task, {"candidate": code}, ["candidate"], child_cpu, timing)
