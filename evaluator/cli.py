@@ -191,7 +191,7 @@ def _wrong_value(value: Any) -> Any:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from evaluator.checkers import check_output, load_validator
-    from evaluator.judge import CalibrationError, calibrate_task
+    from evaluator.judge import CalibrationError, calibrate_task, check_references
     from evaluator.sandbox import prepare_host
 
     tasks = load_task_set(args.tasks)
@@ -218,17 +218,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             task.checker, case.input, case.expected, _wrong_value(case.expected), validator
         ):
             return task, "the checker accepts a wrong answer", ""
-        probe = task if task.slug in full else _small_only(task)
+        if task.slug not in full:
+            failures = check_references(_small_only(task))
+            if failures:
+                return task, "; ".join(failures), ""
+            return task, None, f"{len(task.references)} references pass the small tests [small]"
         try:
-            cal = calibrate_task(probe, rounds=(3, 5), budget_s=1.0)
+            cal = calibrate_task(task, rounds=(3, 5), budget_s=1.0)
         except CalibrationError as exc:
             return task, str(exc), ""
         spread = ", ".join(
             f"{n} {v * 1000:.2f}ms" for n, v in sorted(cal.runtimes.items(), key=lambda kv: kv[1])
         )
-        flag = " FLAGGED (spread < 1.5x)" if cal.flagged and task.slug in full else ""
-        mode = "full" if task.slug in full else "small"
-        return task, None, f"spread {cal.spread:5.1f}x [{mode}]{flag}: {spread}"
+        flag = " FLAGGED (spread < 1.5x)" if cal.flagged else ""
+        return task, None, f"spread {cal.spread:5.1f}x [full]{flag}: {spread}"
 
     with ThreadPoolExecutor(_workers()) as pool:
         for done, (task, error, line) in enumerate(pool.map(one, selected), 1):

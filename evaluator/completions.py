@@ -71,6 +71,14 @@ def _depth(value: object, level: int = 0) -> int:
     return level
 
 
+def _lone(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_completions(
     data: bytes,
     *,
@@ -125,6 +133,13 @@ def parse_completions(
             continue
         if not isinstance(code, str):
             result.errors.append(LineError(number, '"completion" must be a string'))
+            continue
+        # JSON may escape a lone surrogate (\ud800), which no UTF-8 text or database can hold.
+        bad = [name for name, text in (("task_id", task_id), ("completion", code)) if _lone(text)]
+        if bad:
+            result.errors.append(
+                LineError(number, f'"{bad[0]}" holds a lone surrogate escape: not valid Unicode')
+            )
             continue
         if known_tasks is not None and task_id not in known_tasks:
             result.errors.append(LineError(number, f"unknown task_id {task_id[:100]!r}"))

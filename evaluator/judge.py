@@ -268,6 +268,26 @@ def calibrate_task(
     )
 
 
+def check_references(task: Task) -> list[str]:
+    """Run every reference on every test in one jail, without timing; return the failures."""
+    names = list(task.references)
+    request = _request(task, dict(task.references), names, CALIBRATION_CHILD_CPU, {})
+    request["timed"] = []
+    run = sandbox.run_harness(request, _jail_limits(CALIBRATION_CHILD_CPU, 2 + len(names)))
+    if run.report is None:
+        return [f"the sandbox ended with {run.outcome}: {run.log[-300:]}"]
+    failures = []
+    for name in names:
+        check = run.report["programs"][name].get("check") or {}
+        if check.get("status") != "ok":
+            failures.append(f"reference {name} failed: {check.get('error', check)}")
+            continue
+        wrong = first_wrong(task, check["outputs"])
+        if wrong is not None:
+            failures.append(f"reference {name} is wrong: {wrong[1]}")
+    return failures
+
+
 def _limit_for(calibration: Calibration) -> int:
     slowest = max(calibration.check_seconds, calibration.timed_seconds)
     return max(CHILD_CPU_FLOOR, math.ceil(slowest * CHILD_CPU_FACTOR + 0.5))

@@ -26,5 +26,6 @@ def sandbox_ready() -> None:
 @pytest.fixture(scope="session")
 def calibrations(test_tasks: dict[str, Task], sandbox_ready: None) -> dict[str, Calibration]:
     return {
-        slug: calibrate_task(task, rounds=(3, 7), budget_s=0.5) for slug, task in test_tasks.items()
+        slug: calibrate_task(task, rounds=(5, 11), budget_s=0.8)
+        for slug, task in test_tasks.items()
     }

@@ -81,3 +81,9 @@ def test_validate_tasks_fails_on_a_wrong_reference(tmp_path):
     result = _run("validate-tasks", "--tasks", str(broken), cache=tmp_path)
     assert result.returncode == 1
     assert "FAIL pair-sum" in result.stdout and "wrong" in result.stdout
+
+
+def test_validate_tasks_quick_mode_checks_small_tests_without_timing(tmp_path):
+    result = _run("validate-tasks", "--tasks", str(DATA), "--sample", "0", cache=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("[small]") == 2

@@ -35,7 +35,7 @@ def test_correct_fast_and_slow_completions_pass_with_ordered_beyond(test_tasks, 
     assert fast.verdict == slow.verdict == Verdict.PASSED
     assert fast.tests_passed == fast.tests_total == len(task.tests)
     assert fast.runtime_s < slow.runtime_s
-    assert fast.beyond > 0.9 > 0.1 > slow.beyond
+    assert fast.beyond > 0.9 > 0.3 > slow.beyond  # slow is the slowest reference itself
     assert fast.percentile > slow.percentile
 
 

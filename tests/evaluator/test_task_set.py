@@ -1,0 +1,60 @@
+"""The built-in task set mirrors Mercury's eval split and every task file is well formed."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from evaluator.tasks import DEFAULT_TASKS_DIR, load_tasks, task_dirs
+
+MERCURY_LIST = DEFAULT_TASKS_DIR.parent / "mercury_eval_tasks.json"
+
+
+@pytest.fixture(scope="module")
+def mercury() -> dict[str, dict]:
+    return {t["slug"]: t for t in json.loads(MERCURY_LIST.read_text())["tasks"]}
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return list(load_tasks().values())
+
+
+def test_no_task_directory_is_left_unbuilt():
+    unbuilt = [d.name for d in task_dirs() if not (d / "tests.json").exists()]
+    assert unbuilt == [], "run: python -m evaluator build-tasks " + " ".join(unbuilt)
+
+
+def test_every_builtin_task_matches_mercurys_eval_split(mercury, builtin):
+    assert builtin, "no built-in tasks"
+    for task in builtin:
+        facts = mercury.get(task.slug)
+        assert facts is not None, f"{task.slug} is not in Mercury's eval split"
+        assert (task.id, task.difficulty, task.entry_point, task.title) == (
+            facts["id"],
+            facts["difficulty"],
+            facts["entry_point"],
+            facts["title"],
+        ), task.slug
+        assert f"def {task.entry_point}(" in task.prompt, task.slug
+        assert "class Solution" in task.prompt, task.slug
+
+
+def test_every_builtin_task_has_graded_references_and_both_kinds_of_tests(builtin):
+    for task in builtin:
+        assert len(task.references) >= 5, task.slug
+        assert task.canonical in task.references, task.slug
+        assert len(task.small) >= 5 and task.large, task.slug
+        assert task.description.strip(), task.slug
+
+
+def test_the_task_set_is_balanced_across_difficulties(mercury, builtin):
+    counts = Counter(t.difficulty for t in builtin)
+    assert min(counts.values()) >= 32, counts
+    assert Counter(t["difficulty"] for t in mercury.values()) == {
+        "Easy": 88,
+        "Medium": 81,
+        "Hard": 87,
+    }
