@@ -33,6 +33,15 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown-cpu"
 
 
+def _jail_python_version() -> str:
+    try:
+        from evaluator.sandbox import jail_python
+
+        return jail_python().version
+    except Exception:  # noqa: BLE001 - no sandbox here: fall back to this interpreter
+        return sys.version.split()[0]
+
+
 @cache
 def host_fingerprint() -> str:
     """Hardware and interpreter identity; runtimes from different fingerprints never mix.
@@ -46,7 +55,7 @@ def host_fingerprint() -> str:
         _cpu_model(),
         str(os.cpu_count()),
         platform.machine(),
-        sys.version.split()[0],
+        f"sandbox-python-{_jail_python_version()}",
         platform.python_implementation(),
     ]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import json
@@ -41,6 +42,7 @@ OUTPUT_CAP = 8 * 2**20  # completion stdout+stderr; more is an output_limit
 DIAGNOSTIC_BYTES = 2000
 RESULT_CAP = 512 * 2**20
 NOBODY = 65534
+SYSTEM_TREES = (Path("/usr"), Path("/lib"), Path("/lib64"))
 BOX_PREFIX = "mercury-box-"
 
 # Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
@@ -97,16 +99,73 @@ class SandboxRun:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class JailPython:
+    """The interpreter that runs completions inside the jail."""
+
+    binary: str
+    prefix: Path
+    version: str  # "3.11.2"
+
+    @property
+    def short(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+def _probe(binary: str) -> JailPython | None:
+    try:
+        out = subprocess.run(  # noqa: S603 - a fixed probe of a local interpreter
+            [binary, "-I", "-S", "-c", "import sys; print(sys.base_prefix); print(sys.version)"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    version = out[1].split()[0]
+    if tuple(int(x) for x in version.split(".")[:2]) < (3, 8):
+        return None
+    return JailPython(str(Path(binary).resolve()), Path(out[0]).resolve(), version)
+
+
+@functools.cache
+def jail_python() -> JailPython:
+    """MERCURY_SANDBOX_PYTHON, else a CPython 3.11 (LeetCode's), else this interpreter.
+
+    3.11 is preferred because 3.12 counts recursion through C functions (functools.lru_cache,
+    for one) against a fixed limit of about 1,500 frames: memoised recursion that LeetCode and
+    Mercury accept would fail there.
+    """
+    explicit = os.environ.get("MERCURY_SANDBOX_PYTHON")
+    if explicit:
+        found = _probe(explicit)
+        if found is None:
+            raise SandboxError(f"MERCURY_SANDBOX_PYTHON={explicit} is not a working Python")
+        return found
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = ["/usr/bin/python3.11", "/usr/local/bin/python3.11"]
+    candidates += [str(p) for p in sorted(pyenv.glob("3.11.*/bin/python3.11"), reverse=True)]
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK) and (found := _probe(candidate)) is not None:
+            return found
+    return JailPython(
+        str(Path(sys.executable).resolve()),
+        Path(sys.base_prefix).resolve(),
+        sys.version.split()[0],
+    )
+
+
 def _interpreter_tree() -> Path:
-    return Path(sys.base_prefix).resolve()
+    return jail_python().prefix
 
 
 def _interpreter_binary() -> str:
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    candidate = _interpreter_tree() / "bin" / f"python{version}"
+    python = jail_python()
+    candidate = python.prefix / "bin" / f"python{python.short}"
     if candidate.exists():
         return str(candidate)
-    return str(Path(sys.executable).resolve())
+    return python.binary
 
 
 def _needs_copy(tree: Path) -> bool:
@@ -123,10 +182,10 @@ def interpreter_source() -> Path:
     tree = _interpreter_tree()
     if not _needs_copy(tree):
         return tree
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    version = jail_python().short
     binary = Path(_interpreter_binary()).stat()
     identity = f"{tree}|{binary.st_size}|{binary.st_mtime_ns}".encode()
-    stamp = f"{sys.version.split()[0]}-{hashlib.sha256(identity).hexdigest()[:10]}"
+    stamp = f"{jail_python().version}-{hashlib.sha256(identity).hexdigest()[:10]}"
     target = STATE_DIR / "python" / stamp
     if (target / ".complete").exists():
         return target
@@ -254,17 +313,24 @@ def build_config(
 ) -> NsJailConfig:
     """The nsjail configuration of one run."""
     interpreter = _interpreter_tree()
+    system = any(interpreter == p or p in interpreter.parents for p in SYSTEM_TREES)
     mounts = [
         MountPt(src="/usr", dst="/usr", is_bind=True, rw=False, nosuid=True, nodev=True),
         MountPt(src="/lib", dst="/lib", is_bind=True, rw=False, nosuid=True, nodev=True),
         MountPt(src="/lib64", dst="/lib64", is_bind=True, rw=False, mandatory=False),
-        MountPt(
-            src=str(interpreter_source()),
-            dst=str(interpreter),
-            is_bind=True,
-            rw=False,
-            nosuid=True,
-            nodev=True,
+        *(
+            []
+            if system  # e.g. /usr/bin/python3.11: already inside the /usr mount
+            else [
+                MountPt(
+                    src=str(interpreter_source()),
+                    dst=str(interpreter),
+                    is_bind=True,
+                    rw=False,
+                    nosuid=True,
+                    nodev=True,
+                )
+            ]
         ),
         MountPt(src=str(box), dst="/box", is_bind=True, rw=False, nosuid=True, nodev=True),
         *_extra_library_mounts(),

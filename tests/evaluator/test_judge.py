@@ -317,7 +317,10 @@ def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
     code = (
         "class Solution:\n    def pairSum(self, nums, target):\n"
         "        assert pow(3, 4, 5) == 1 and SortedList([3, 1])[0] == 1\n"
-        "        assert isinstance(deque(), collections.deque) and inf > 0\n" + SOLVE
+        "        assert isinstance(deque(), collections.deque) and inf > 0\n"
+        "        depth = lru_cache(None)(lambda n: 0 if n == 0 else depth(n - 1) + 1)\n"
+        "        assert depth(5000) == 5000  # memoised recursion as deep as LeetCode allows\n"
+        + SOLVE
     )
     result = _judge(test_tasks, calibrations, code)
     assert result.verdict == Verdict.PASSED, result.diagnostic
