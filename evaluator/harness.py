@@ -626,6 +626,7 @@ VALGRIND_ARGS = [
     "--cache-sim=no",
     "--branch-sim=no",
     "--cachegrind-out-file=/dev/null",
+    "--main-stacksize=67108864",  # as the jail's stack limit: deep recursion must not differ
 ]
 
 
@@ -762,6 +763,7 @@ def _count_main(name, with_calls):
     """Exec'd under valgrind: load one program, convert the inputs, maybe call; nothing else."""
     with open("/box/request.json", "rb") as handle:
         request = json.load(handle)
+    sys.setrecursionlimit(request["limits"].get("recursion", 100000))
     try:
         entry, params = request["entry_point"], request["params"]
         namespace, solution = load_method(request["programs"][name], entry)
