@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run test lint format typecheck validate-tasks bench setup setup-dev redis clean
+.PHONY: help run test lint format typecheck validate-tasks bench bench-load recover setup setup-dev redis clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -37,9 +37,15 @@ validate-tasks: setup ## prove every reference solution passes; print each task'
 bench: setup ## sandbox overhead and judging throughput (bench/throughput.py; needs root)
 	$(PY) bench/throughput.py $(BENCH_ARGS)
 
+bench-load: setup ## N clients browse a running portal (LOAD_ARGS="--url http://127.0.0.1:8000 --clients 100 --duration 60")
+	$(PY) bench/load.py $(LOAD_ARGS)
+
+recover: setup ## enqueue again the work of submissions whose worker died or whose jobs Redis lost
+	$(PY) manage.py recover_submissions
+
 redis: ## start a local Redis when none answers at REDIS_URL
 	@bash scripts/ensure-redis.sh
 
-clean: ## remove generated files (keeps .venv and db.sqlite3)
-	rm -rf staticfiles var .pytest_cache .ruff_cache .mypy_cache
+clean: ## remove generated files (keeps .venv, db.sqlite3 and var/secret-key)
+	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache var/*.log var/test-results.xml
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -56,6 +56,8 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "model_name",
+        "model_version",
+        "weights",
         "user",
         "status",
         "hidden",
@@ -65,8 +67,8 @@ class SubmissionAdmin(admin.ModelAdmin):
         "beyond_at_1",
         "created_at",
     ]
-    list_filter = ["status", "hidden", "created_at"]
-    search_fields = ["model_name", "user__username"]
+    list_filter = ["status", "hidden", "weights", "created_at"]
+    search_fields = ["model_name", "model_version", "content_sha256", "user__username"]
     list_select_related = ["user"]
     readonly_fields = [
         "status",

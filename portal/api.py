@@ -25,10 +25,15 @@ def submissions(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": errors}, status=400)
     try:
         submission = services.submission_create(
-            user=user, model_name=form.cleaned_data["model_name"], upload=form.cleaned_data["file"]
+            user=user,
+            model_name=form.cleaned_data["model_name"],
+            upload=form.cleaned_data["file"],
+            metadata=form.metadata(),
         )
     except services.SubmissionInvalid as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
+    except services.SubmissionDuplicate as exc:
+        return JsonResponse({"detail": str(exc), "duplicate_of": exc.existing.pk}, status=409)
     except services.UploadNotAllowed as exc:
         return JsonResponse({"detail": str(exc)}, status=403)
     except services.UploadThrottled as exc:
@@ -45,8 +50,9 @@ def submissions(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def leaderboard(request: HttpRequest) -> JsonResponse:
-    """GET /api/leaderboard/: the public rows."""
-    return JsonResponse({"results": selectors.leaderboard_api_rows()})
+    """GET /api/leaderboard/: the public rows (same filter and sort parameters as the page)."""
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    return JsonResponse({"results": selectors.leaderboard_api_rows(query=query)})
 
 
 @require_GET

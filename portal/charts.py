@@ -10,9 +10,19 @@ REFERENCE_COLOR = "#8c9bab"
 SUBMISSION_COLOR = "#d9480f"
 
 
+_AXIS = {"gridcolor": "rgba(140, 155, 171, 0.3)", "zerolinecolor": "rgba(140, 155, 171, 0.6)"}
+
+
 def _layout(**extra: Any) -> dict[str, Any]:
+    # Plotly's named templates add ~50 ms and 7 KB to every figure: a few explicit settings
+    # give the same clean look (transparent, so the page's light or dark colours show).
+    for axis in ("xaxis", "yaxis"):
+        extra[axis] = {**_AXIS, "automargin": True, **extra.get(axis, {})}
     return {
-        "template": "plotly_white",
+        "template": "none",
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
         "margin": {"l": 50, "r": 20, "t": 40, "b": 50},
         "height": 380,
         "hovermode": "closest",

@@ -50,7 +50,7 @@ def leaderboard_csv(*, rows: list[LeaderboardRow]) -> str:
         "task_set",
         "harness_version",
         "stale",
-        "finished_at",
+        "created_at",
     ]
 
     def line(row: LeaderboardRow) -> list[Any]:
@@ -75,12 +75,12 @@ def leaderboard_csv(*, rows: list[LeaderboardRow]) -> str:
             f"{row.samples_per_task:.2f}",
             row.weights,
             "" if row.parameters_b is None else f"{row.parameters_b:g}",
-            row.release_date.isoformat() if row.release_date else "",
+            row.released or "",
             "" if row.temperature is None else f"{row.temperature:g}",
             row.task_set,
             row.harness_version,
             "yes" if row.stale else "no",
-            row.finished_at.isoformat() if row.finished_at else "",
+            row.created_at,
         ]
 
     return _csv(header, (line(row) for row in rows))

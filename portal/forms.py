@@ -33,9 +33,7 @@ class SubmissionUploadForm(forms.Form):
         help_text="e.g. 7 or 0.5; leave empty if not public.",
     )
     weights = forms.ChoiceField(choices=Weights.choices, initial=Weights.UNKNOWN, required=False)
-    release_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    release_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     temperature = forms.FloatField(required=False, min_value=0, max_value=5)
     samples_per_task = forms.IntegerField(
         label="Samples per task",

@@ -163,8 +163,9 @@ def submission_evaluate_enqueue(*, submission_id: int, chunks: Sequence[Chunk]) 
         job_id = evaluate_job_id(submission_id, chunk.index)
         old = _fetch(queue, job_id)
         if old is not None:
-            if job_is_alive(old):
-                log.info("%s is already queued or running", job_id)
+            # A synchronous queue (tests, commands) runs each job as it is enqueued.
+            if queue.is_async and job_is_alive(old):
+                log.debug("%s is already queued or running", job_id)
                 continue
             old.delete()
         datas.append(

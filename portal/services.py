@@ -406,13 +406,12 @@ def submission_chunks(*, submission_id: int, pending_only: bool = False) -> list
 
     With `pending_only`, only the chunks that still hold an unjudged sample.
     """
-    rows = (
+    rows = list(
         Result.objects.filter(submission_id=submission_id)
         .values("task_id", "task__lc_id")
         .annotate(samples=Count("id"), pending=Count("id", filter=Q(verdict=Verdict.PENDING)))
         .order_by("task__lc_id", "task_id")
     )
-    rows = list(rows)
     size = max(1, settings.MERCURY_EVALUATE_CHUNK_TASKS)
     chunks = []
     for index, start in enumerate(range(0, len(rows), size)):

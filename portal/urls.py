@@ -1,4 +1,4 @@
-"""URL configuration: pages, the JSON API, the admin and django-rq's dashboard."""
+"""URL configuration: pages, downloads, the JSON API, the admin and django-rq's dashboard."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,11 +8,37 @@ from portal import api, views
 portal_patterns = [
     path("", views.leaderboard, name="leaderboard"),
     path("leaderboard.csv", views.leaderboard_csv, name="leaderboard_csv"),
+    path("leaderboard.json", views.leaderboard_json, name="leaderboard_json"),
+    path("leaderboard/chart/", views.leaderboard_chart, name="leaderboard_chart"),
+    path("prompts.jsonl", views.prompts_jsonl, name="prompts_jsonl"),
+    path("compare/", views.compare, name="compare"),
     path("upload/", views.upload, name="upload"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:pk>/status/", views.submission_status, name="submission_status"),
+    path(
+        "submissions/<int:pk>/results.csv",
+        views.submission_results_csv,
+        name="submission_results_csv",
+    ),
+    path(
+        "submissions/<int:pk>/results.json",
+        views.submission_results_json,
+        name="submission_results_json",
+    ),
+    path(
+        "submissions/<int:pk>/charts/<slug:name>/",
+        views.submission_chart,
+        name="submission_chart",
+    ),
+    path("submissions/<int:pk>/bundle.zip", views.submission_bundle, name="submission_bundle"),
+    path(
+        "submissions/<int:pk>/results/<int:result_pk>/code/",
+        views.result_code,
+        name="result_code",
+    ),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<slug:slug>/", views.task_detail, name="task_detail"),
+    path("tasks/<slug:slug>/chart/", views.task_chart, name="task_chart"),
     path("api/leaderboard/", api.leaderboard, name="api_leaderboard"),
     path("api/tasks/", api.tasks, name="api_tasks"),
     path("api/submissions/", api.submissions, name="api_submissions"),

@@ -1,69 +1,95 @@
-"""Thin HTML views: parse input, call one service or selector, render or redirect."""
+"""Thin HTML views and downloads: parse input, call one service or selector, render."""
 
-import csv
+import json
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal import charts, selectors, services
+from portal import charts, exports, selectors, services
 from portal.forms import SubmissionUploadForm
 from portal.models import SubmissionStatus
+from portal.templatetags.portal_format import duration, ms, pct, percent, verdict_label
+
+
+def _page(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
+
+
+def _download(content: str | bytes, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_GET
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    """The public leaderboard."""
+    """The public leaderboard: filters, sort and page from the URL (its chart loads apart)."""
+    board = selectors.leaderboard(query=selectors.LeaderboardQuery.from_params(request.GET))
     return render(
         request,
         "portal/leaderboard.html",
         {
-            "rows": selectors.leaderboard_rows(),
+            "board": board,
+            "rows": board.rows,
+            "query": board.query,
             "difficulties": selectors.DIFFICULTIES,
-            "task_total": selectors.task_count(),
+            "sorts": selectors.SORTS,
+            "size_buckets": selectors.SIZE_BUCKETS,
+            "weights_choices": [("open", "open"), ("closed", "closed"), ("unknown", "not stated")],
         },
     )
 
 
 @require_GET
+def leaderboard_chart(request: HttpRequest) -> JsonResponse:
+    """The Pass@1 vs Beyond@1 scatter of the (filtered) leaderboard, loaded by the page."""
+    board = selectors.leaderboard(query=selectors.LeaderboardQuery.from_params(request.GET))
+    return JsonResponse(charts.leaderboard_scatter_figure(rows=board.all_rows) or {})
+
+
+@require_GET
 def leaderboard_csv(request: HttpRequest) -> HttpResponse:
-    """The leaderboard as CSV (0-100 scale, one decimal)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="mercury-leaderboard.csv"'
-    writer = csv.writer(response)
-    header = ["rank", "model", "submission", "pass@1", "beyond@1"]
-    for difficulty in selectors.DIFFICULTIES:
-        header += [f"{difficulty.lower()} pass@1", f"{difficulty.lower()} beyond@1"]
-    writer.writerow([*header, "tasks", "samples", "finished_at"])
+    """The (filtered) leaderboard as CSV, 0-100 scale with one decimal."""
+    rows = selectors.leaderboard_rows(query=selectors.LeaderboardQuery.from_params(request.GET))
+    return _download(
+        exports.leaderboard_csv(rows=rows),
+        content_type="text/csv; charset=utf-8",
+        filename="mercury-leaderboard.csv",
+    )
 
-    def cell(value: float | None) -> str:
-        return "" if value is None else f"{value * 100:.1f}"
 
-    for row in selectors.leaderboard_rows():
-        cells = [cell(value) for pair in row.cells for value in pair]
-        writer.writerow(
-            [
-                row.rank,
-                # A leading =, +, - or @ would be a formula in a spreadsheet.
-                "'" + row.model_name if row.model_name[:1] in "=+-@" else row.model_name,
-                row.submission_id,
-                cell(row.pass_at_1),
-                cell(row.beyond_at_1),
-                *cells,
-                row.n_tasks,
-                row.n_samples,
-                row.finished_at.isoformat() if row.finished_at else "",
-            ]
-        )
-    return response
+@require_GET
+def leaderboard_json(request: HttpRequest) -> HttpResponse:
+    """The (filtered) leaderboard as a JSON file (fractions 0..1)."""
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    state = selectors.benchmark_state()
+    body = {
+        "task_set": state.task_set,
+        "harness_version": state.harness_version,
+        "tasks_total": state.task_total,
+        "results": selectors.leaderboard_api_rows(query=query),
+    }
+    return _download(
+        json.dumps(body, indent=1),
+        content_type="application/json",
+        filename="mercury-leaderboard.json",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    """Upload a completions file; on success go to the new submission's page."""
+    """Upload a completions file with the model's metadata; on success go to its page."""
     form = SubmissionUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
+    duplicate = None
     status = 200
     if request.method == "POST":
         status = 400
@@ -73,9 +99,12 @@ def upload(request: HttpRequest) -> HttpResponse:
                     user=request.user,
                     model_name=form.cleaned_data["model_name"],
                     upload=form.cleaned_data["file"],
+                    metadata=form.metadata(),
                 )
             except services.SubmissionInvalid as exc:
                 errors = exc.errors
+            except services.SubmissionDuplicate as exc:
+                errors, duplicate, status = [str(exc)], exc.existing, 409
             except services.UploadNotAllowed as exc:
                 errors, status = [str(exc)], 403
             except services.UploadThrottled as exc:
@@ -88,6 +117,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "errors": errors,
+            "duplicate": duplicate,
             "max_upload_bytes": settings.MERCURY_MAX_UPLOAD_BYTES,
             "requires_login": settings.MERCURY_UPLOAD_REQUIRES_LOGIN,
         },
@@ -97,29 +127,145 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A submission: status, live progress, then metrics and per-sample results."""
-    detail = selectors.submission_detail(submission_id=pk)
-    finished = detail.submission.status == SubmissionStatus.DONE
-    figure = charts.submission_beyond_figure(rows=detail.task_beyond) if finished else None
+    """A submission: live progress, then scores, charts and results by task (paginated)."""
+    detail = selectors.submission_detail(submission_id=pk, page=_page(request))
+    submission = detail.submission
     return render(
         request,
         "portal/submission_detail.html",
         {
-            "submission": detail.submission,
-            "results": detail.results,
+            "submission": submission,
+            "detail": detail,
+            "tasks": detail.tasks,
+            "page": detail.page,
             "verdict_counts": detail.verdict_counts,
             "difficulties": selectors.DIFFICULTIES,
-            "figure": figure,
+            "eta_s": selectors.submission_eta_seconds(submission=submission),
+            "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
+            "command": exports.evaluate_command(),
         },
     )
 
 
+# name -> accessible description; each is drawn from /submissions/<pk>/charts/<name>/.
+SUBMISSION_CHARTS = {
+    "beyond": "Beyond per task, coloured by difficulty",
+    "percentile": "Share of references beaten per task, by difficulty",
+    "failures": "Verdict counts by difficulty",
+}
+
+
+@require_GET
+def submission_chart(request: HttpRequest, pk: int, name: str) -> JsonResponse:
+    """One chart of a finished submission as Plotly JSON (loaded by the page, not inline)."""
+    if name not in SUBMISSION_CHARTS:
+        raise Http404("No such chart.")
+    detail = selectors.submission_detail(submission_id=pk)
+    if name == "beyond":
+        figure = charts.submission_beyond_figure(rows=detail.task_summaries)
+    elif name == "percentile":
+        figure = charts.submission_percentile_figure(rows=detail.task_summaries)
+    else:
+        figure = charts.failure_figure(
+            verdicts={detail.submission.display_name: detail.verdicts_by_difficulty},
+            difficulties=selectors.DIFFICULTIES,
+        )
+    return JsonResponse(figure or {})
+
+
+def _result_update(row: dict[str, Any]) -> dict[str, Any]:
+    judged = row["verdict"] not in ("pending", "internal_error")
+    return {
+        "id": row["id"],
+        "verdict": row["verdict"],
+        "verdict_label": verdict_label(row["verdict"]),
+        "runtime": ms(row["runtime_s"]),
+        "beyond": pct(row["beyond"] or 0.0) if judged else "–",
+        "percentile": percent(row["percentile"]),
+        "diagnostic": row["diagnostic"][:500],
+    }
+
+
 @require_GET
 def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """Status and progress of a submission, polled by the submission page."""
-    response = JsonResponse(selectors.submission_progress(submission_id=pk))
+    """Status, progress, ETA and (with ?since=) newly judged results, polled by the page."""
+    since_text = request.GET.get("since")
+    since: datetime | None = parse_datetime(since_text) if since_text else None
+    data = selectors.submission_progress(submission_id=pk, since=since)
+    data["eta"] = duration(data["eta_s"]) if data["eta_s"] is not None else None
+    if "results" in data:
+        data["results"] = [_result_update(row) for row in data["results"]]
+    response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def submission_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """A submission's per-sample results as CSV."""
+    rows = selectors.submission_result_rows(submission_id=pk)
+    return _download(
+        exports.results_csv(rows=rows),
+        content_type="text/csv; charset=utf-8",
+        filename=f"mercury-submission-{pk}-results.csv",
+    )
+
+
+@require_GET
+def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
+    """A submission's metrics and per-sample results as JSON (the evaluator's --json shape)."""
+    rows = selectors.submission_result_rows(submission_id=pk)
+    submission = selectors.submission_get(submission_id=pk)
+    metrics = submission.metrics or {}
+    body = {
+        "id": submission.pk,
+        "model_name": submission.model_name,
+        "model_version": submission.model_version,
+        "status": submission.status,
+        "pass@1": submission.pass_at_1,
+        "beyond@1": submission.beyond_at_1,
+        "by_difficulty": metrics.get("by_difficulty") or {},
+        "task_set": submission.task_set,
+        "harness_version": submission.harness_version,
+        "host": submission.host,
+        "results": exports.result_dicts(rows=rows),
+    }
+    return _download(
+        json.dumps(body, indent=1),
+        content_type="application/json",
+        filename=f"mercury-submission-{pk}-results.json",
+    )
+
+
+@require_GET
+def submission_bundle(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reproducibility bundle: versions, host, completions, results and the command."""
+    submission = selectors.submission_get(submission_id=pk)
+    state = selectors.benchmark_state()
+    manifest = exports.reproducibility_manifest(
+        submission=submission,
+        task_set=state.task_set,
+        harness_version=state.harness_version,
+        host=selectors.current_host(),
+    )
+    bundle = exports.reproducibility_bundle(
+        manifest=manifest,
+        completions=selectors.submission_completions(submission_id=pk),
+        results=exports.result_dicts(rows=selectors.submission_result_rows(submission_id=pk)),
+    )
+    return _download(
+        bundle, content_type="application/zip", filename=f"mercury-submission-{pk}-bundle.zip"
+    )
+
+
+@require_GET
+def prompts_jsonl(request: HttpRequest) -> HttpResponse:
+    """Every task's prompt as JSONL, ready for generation."""
+    return _download(
+        exports.jsonl(rows=selectors.prompt_rows()),
+        content_type="application/jsonl; charset=utf-8",
+        filename="mercury-prompts.jsonl",
+    )
 
 
 @require_GET
@@ -136,19 +282,79 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A task: description, prompt, reference runtimes and the runtime chart."""
-    detail = selectors.task_detail(slug=slug)
-    figure = charts.task_runtime_figure(runtimes=detail.runtimes, points=detail.points)
+    """A task: description, prompt, reference runtimes, the runtime chart, every model's result."""
+    detail = selectors.task_detail(slug=slug, page=_page(request))
     return render(
         request,
         "portal/task_detail.html",
         {
             "task": detail.task,
+            "detail": detail,
             "reference_names": detail.reference_names,
             "calibration": detail.calibration,
             "calibration_is_current": detail.calibration_is_current,
             "runtimes": sorted(detail.runtimes.items(), key=lambda item: item[1]),
-            "points": detail.points,
-            "figure": figure,
+            "models": detail.models,
+            "models_page": detail.models_page,
         },
     )
+
+
+@require_GET
+def task_chart(request: HttpRequest, slug: str) -> JsonResponse:
+    """The task's runtime chart as Plotly JSON: references and every public sample's runtime."""
+    data = selectors.task_chart_data(slug=slug)
+    return JsonResponse(
+        charts.task_runtime_figure(runtimes=data["runtimes"], points=data["points"]) or {}
+    )
+
+
+def _ids(request: HttpRequest) -> list[int]:
+    ids = []
+    for value in request.GET.getlist("ids"):
+        for part in value.split(","):
+            if part.strip().isdigit():
+                ids.append(int(part))
+    return ids
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Compare two or more models on the tasks they all pass."""
+    comparison = selectors.compare_submissions(submission_ids=_ids(request))
+    submissions = comparison.submissions
+    enough = len(submissions) >= 2
+    return render(
+        request,
+        "portal/compare.html",
+        {
+            "comparison": comparison,
+            "submissions": submissions,
+            "enough": enough,
+            "selected": {submission.pk for submission in submissions},
+            "candidates": selectors.compare_candidates(),
+            "difficulties": selectors.DIFFICULTIES,
+            "figure": charts.compare_difference_figure(
+                differences=comparison.differences, baseline=submissions[0].display_name
+            )
+            if enough
+            else None,
+            "failure_figure": charts.failure_figure(
+                verdicts={
+                    f"#{s.pk} {s.display_name}": comparison.verdicts[s.pk] for s in submissions
+                },
+                difficulties=selectors.DIFFICULTIES,
+            )
+            if enough
+            else None,
+        },
+    )
+
+
+@require_GET
+def result_code(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
+    """One sample's code, highlighted (an HTML fragment the page loads when a sample is opened)."""
+    code = selectors.result_code(submission_id=pk, result_id=result_pk)
+    response = render(request, "portal/includes/code.html", {"code": code})
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

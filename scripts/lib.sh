@@ -240,3 +240,29 @@ stop_started_redis() {
   kill "$pid" 2>/dev/null || true
   REDIS_STARTED_PIDFILE=""
 }
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL
+
+postgres_answers() { pg_isready -q -h "$1" -p "$2" -t 3 2>/dev/null; }
+
+# ensure_postgres HOST PORT: start the local Debian cluster when nothing answers there; die with
+# the reason when it cannot be started.
+ensure_postgres() {
+  local host="$1" port="$2" version
+  command -v pg_isready >/dev/null 2>&1 || die "pg_isready is missing: apt-get install postgresql"
+  if postgres_answers "$host" "$port"; then
+    log "PostgreSQL answers at $host:$port"
+    return 0
+  fi
+  version="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$version" ] || die "nothing answers at $host:$port and no cluster in /etc/postgresql: apt-get install postgresql"
+  log "starting PostgreSQL $version/main"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start ||
+    die "pg_ctlcluster $version main start failed (see /var/log/postgresql/postgresql-$version-main.log)"
+  for _ in $(seq 60); do
+    postgres_answers "$host" "$port" && { log "PostgreSQL answers at $host:$port"; return 0; }
+    sleep 0.5
+  done
+  die "PostgreSQL $version/main started but does not answer at $host:$port within 30 s"
+}

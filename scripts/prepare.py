@@ -1,7 +1,8 @@
 """`make run`'s database, task and static set-up, in one process to keep repeated runs quick.
 
 Runs, as `manage.py` would: check, migrate, load_tasks, collectstatic (skipped when the static
-sources are unchanged since the last run), ensure_admin and calibrate (enqueue). Needs Redis.
+sources are unchanged since the last run), ensure_admin, calibrate (enqueue) and
+recover_submissions. Needs Redis.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def main() -> None:
     call_command("ensure_admin")
     log("manage.py calibrate (queues calibration of every task on this host)")
     call_command("calibrate")
+    # The Redis of `make run` keeps nothing on disk: queue again what the last run left unfinished.
+    log("manage.py recover_submissions")
+    call_command("recover_submissions")
 
 
 if __name__ == "__main__":

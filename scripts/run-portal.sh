@@ -59,11 +59,11 @@ cleanup() {
   STOPPING=1
   trap - INT TERM
   if [ "${#PGIDS[@]}" -gt 0 ]; then
-    log "stopping gunicorn and the workers"
+    log "stopping gunicorn and the workers (up to 5 s for jobs in hand to finish)"
     signal_groups TERM
     # RQ finishes the job in hand on the first TERM (warm shutdown); a second TERM makes it kill
     # its work horse, which runs in a session of its own (cold shutdown); then KILL what is left.
-    wait_groups 15 || { signal_groups TERM; wait_groups 25; } || signal_groups KILL
+    wait_groups 50 || { signal_groups TERM; wait_groups 30; } || signal_groups KILL
   fi
   stop_started_redis
   log "stopped"
@@ -75,7 +75,8 @@ trap 'exit 143' TERM
 
 ensure_redis
 
-# check, migrate, load_tasks, collectstatic, ensure_admin, calibrate: one process, not six.
+# check, migrate, load_tasks, collectstatic, ensure_admin, calibrate, recover_submissions:
+# one process, not seven.
 "$PY" scripts/prepare.py
 
 if [ "$WORKERS" -gt 0 ]; then
@@ -86,14 +87,26 @@ if [ "$WORKERS" -gt 0 ]; then
     warn "not running as root: nsjail needs root for its namespaces and cgroups, so" \
       "evaluations will fail. Run \`make run\` as root (or the workers: see docs/deployment.md)."
   fi
-  log "starting $WORKERS RQ worker(s): manage.py rqworker evaluate calibrate default (log: var/worker-N.log)"
+  log "starting $WORKERS RQ worker(s): manage.py rqworker --with-scheduler evaluate calibrate default (log: var/worker-N.log)"
+  # A worker that loses Redis in the middle of a job exits; like systemd's Restart=always, the
+  # loop starts it again. --with-scheduler: retries wait in RQ's scheduled registry.
   for i in $(seq "$WORKERS"); do
-    setsid "$PY" manage.py rqworker evaluate calibrate default >>"$VAR_DIR/worker-$i.log" 2>&1 &
+    setsid bash -c 'while :; do
+        "$0" manage.py rqworker --with-scheduler evaluate calibrate default
+        echo "[mercury] worker exited with status $?; starting it again in 5 s" >&2
+        sleep 5
+      done' "$PY" >>"$VAR_DIR/worker-$i.log" 2>&1 &
     PGIDS+=($!)
   done
 else
   warn "MERCURY_WORKERS=0: no RQ workers here; submissions wait for workers on other hosts"
 fi
+
+# The stale-run detector: enqueue again what Redis lost or a dead worker left (at once, then
+# every minute). Safe with several hosts running it.
+log "starting the stale-run detector: manage.py recover_submissions --every 60 (log: var/recover.log)"
+setsid "$PY" manage.py recover_submissions --every 60 >>"$VAR_DIR/recover.log" 2>&1 &
+PGIDS+=($!)
 
 log "starting gunicorn portal.wsgi on $BIND with $GUNICORN_WORKERS worker(s)"
 setsid "$VENV/bin/gunicorn" portal.wsgi -b "$BIND" --workers "$GUNICORN_WORKERS" \

@@ -182,9 +182,17 @@ def create_submission(db: None) -> Callable[..., Any]:
     """Create a submission through the service (its enqueue waits for a commit that never comes)."""
     from portal.services import submission_create
 
-    def create(rows: list[dict[str, Any]], model_name: str = "test-model") -> Any:
+    def create(rows: list[dict[str, Any]], model_name: str = "test-model", **metadata: Any) -> Any:
+        # Tests reuse the same few completions under many names: duplicates are allowed here
+        # and tested on their own.
+        from portal.services import SubmissionMetadata
+
         return submission_create(
-            user=None, model_name=model_name, upload=_upload_file(_jsonl(*rows))
+            user=None,
+            model_name=model_name,
+            upload=_upload_file(_jsonl(*rows)),
+            metadata=SubmissionMetadata(**metadata),
+            allow_duplicate=True,
         )
 
     return create

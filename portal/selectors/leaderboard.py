@@ -3,11 +3,12 @@
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from portal.models import Submission, SubmissionStatus, Weights
 from portal.selectors.common import (
@@ -42,8 +43,8 @@ SORTS: dict[str, tuple[str, str, bool]] = {
     "coverage": ("Tasks", "coverage", True),
     "samples": ("Samples per task", "samples_per_task", True),
     "size": ("Size", "parameters_b", True),
-    "released": ("Released", "release_date", True),
-    "date": ("Submitted", "created_at", True),
+    "released": ("Released", "released", True),
+    "date": ("Submitted", "created", True),
 }
 
 _COLUMNS = [
@@ -53,7 +54,6 @@ _COLUMNS = [
     "link",
     "weights",
     "parameters_b",
-    "release_date",
     "temperature",
     "pass_at_1",
     "beyond_at_1",
@@ -67,10 +67,13 @@ _COLUMNS = [
     "tasks_total",
     "task_set",
     "harness_version",
-    "created_at",
-    "finished_at",
-    "metrics",
 ]
+# Read as text: converting 1,000 timestamps to aware datetimes costs more than the rest of the
+# query. Both SQLite and PostgreSQL give "YYYY-MM-DD HH:MM:SS...", which sorts as time does.
+_CREATED = {
+    "created": Cast("created_at", output_field=CharField()),
+    "released": Cast("release_date", output_field=CharField()),  # "YYYY-MM-DD" or None
+}
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ class LeaderboardRow:
     link: str
     weights: str
     parameters_b: float | None
-    release_date: date | None
+    released: str | None
     temperature: float | None
     pass_at_1: float
     beyond_at_1: float
@@ -197,8 +200,7 @@ class LeaderboardRow:
     task_set: str
     harness_version: str
     stale: bool
-    created_at: datetime
-    finished_at: datetime | None
+    created: str
     rank_low: int = 0
     rank_high: int = 0
     order: int = 0
@@ -211,6 +213,15 @@ class LeaderboardRow:
     @property
     def sort_name(self) -> str:
         return self.display_name.casefold()
+
+    @property
+    def created_at(self) -> str:
+        """When it was submitted, ISO 8601 (UTC)."""
+        return self.created.replace(" ", "T", 1)
+
+    @property
+    def submitted_on(self) -> str:
+        return self.created[:10]
 
     @property
     def rank(self) -> int:
@@ -304,7 +315,6 @@ def _filtered(query: LeaderboardQuery, state: BenchmarkState) -> Any:
 
 
 def _row(values: dict[str, Any], state: BenchmarkState) -> LeaderboardRow:
-    metrics = values.pop("metrics") or {}
     pk = values.pop("pk")
     pass_at_1, beyond_at_1 = values["pass_at_1"], values["beyond_at_1"]
     pass_ci = (values.pop("pass_ci_low"), values.pop("pass_ci_high"))
@@ -313,7 +323,7 @@ def _row(values: dict[str, Any], state: BenchmarkState) -> LeaderboardRow:
         submission_id=pk,
         pass_ci=pass_ci if None not in pass_ci else (pass_at_1, pass_at_1),
         beyond_ci=beyond_ci if None not in beyond_ci else (beyond_at_1, beyond_at_1),
-        by_difficulty=metrics.get("by_difficulty") or {},
+        by_difficulty={},
         stale=values["task_set"] != state.task_set
         or values["harness_version"] != state.harness_version,
         **values,
@@ -329,7 +339,7 @@ def assign_ranks(rows: list[LeaderboardRow], *, metric: str = "beyond") -> None:
     primary, secondary = ("beyond_at_1", "pass_at_1")
     if metric == "pass":
         primary, secondary = secondary, primary
-    rows.sort(key=lambda r: (-getattr(r, primary), -getattr(r, secondary), r.created_at))
+    rows.sort(key=lambda r: (-getattr(r, primary), -getattr(r, secondary), r.created))
     interval = "beyond_ci" if primary == "beyond_at_1" else "pass_ci"
     lows = sorted(getattr(row, interval)[0] for row in rows)
     highs = sorted(getattr(row, interval)[1] for row in rows)
@@ -344,12 +354,12 @@ def assign_ranks(rows: list[LeaderboardRow], *, metric: str = "beyond") -> None:
 
 
 def leaderboard(
-    *, query: LeaderboardQuery | None = None, page_size: int = PAGE_SIZE
+    *, query: LeaderboardQuery | None = None, page_size: int | None = None
 ) -> Leaderboard:
-    """Public finished submissions, filtered, ranked with intervals, sorted, one page (2 queries)."""
+    """Public finished submissions, filtered, ranked with intervals, sorted, one page (3 queries)."""
     query = query or LeaderboardQuery()
     state = benchmark_state()
-    rows = [_row(values, state) for values in _filtered(query, state).values(*_COLUMNS)]
+    rows = [_row(values, state) for values in _filtered(query, state).values(*_COLUMNS, **_CREATED)]
     assign_ranks(rows, metric="pass" if query.sort == "pass" else "beyond")
     if query.sort != "rank" or query.descending:
         _label, attribute, _desc = SORTS[query.sort]
@@ -357,7 +367,8 @@ def leaderboard(
         missing = [row for row in rows if getattr(row, attribute) is None]
         present.sort(key=lambda row: getattr(row, attribute), reverse=query.descending)
         rows = present + missing  # rows without the figure stay last either way
-    info = page_info(total=len(rows), number=query.page, size=page_size)
+    info = page_info(total=len(rows), number=query.page, size=page_size or PAGE_SIZE)
+    _attach_breakdown(rows[info.start : info.end])
     return Leaderboard(
         rows=rows[info.start : info.end],
         all_rows=rows,
@@ -366,6 +377,19 @@ def leaderboard(
         state=state,
         stale_count=sum(1 for row in rows if row.stale),
     )
+
+
+def _attach_breakdown(rows: list[LeaderboardRow]) -> None:
+    """Read the per-difficulty intervals (in `metrics`) of the shown rows only (one query)."""
+    if not rows:
+        return
+    metrics = dict(
+        Submission.objects.filter(pk__in=[row.submission_id for row in rows]).values_list(
+            "pk", "metrics"
+        )
+    )
+    for row in rows:
+        row.by_difficulty = (metrics.get(row.submission_id) or {}).get("by_difficulty") or {}
 
 
 def leaderboard_rows(*, query: LeaderboardQuery | None = None) -> list[LeaderboardRow]:
@@ -384,7 +408,7 @@ def leaderboard_row_dict(row: LeaderboardRow) -> dict[str, Any]:
         "link": row.link,
         "weights": row.weights,
         "parameters_b": row.parameters_b,
-        "release_date": row.release_date.isoformat() if row.release_date else None,
+        "release_date": row.released,
         "temperature": row.temperature,
         "pass@1": row.pass_at_1,
         "pass@1_ci": list(row.pass_ci),
@@ -398,8 +422,7 @@ def leaderboard_row_dict(row: LeaderboardRow) -> dict[str, Any]:
         "task_set": row.task_set,
         "harness_version": row.harness_version,
         "stale": row.stale,
-        "created_at": row.created_at.isoformat(),
-        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "created_at": row.created_at,
     }
 
 

@@ -221,3 +221,15 @@ def submission_completions(*, submission_id: int) -> list[dict[str, str]]:
         .order_by("line", "task__slug", "sample")
         .values_list("task__slug", "code")
     ]
+
+
+def result_code(*, submission_id: int, result_id: int) -> str:
+    """The code of one sample of a submission, or 404."""
+    code = (
+        Result.objects.filter(pk=result_id, submission_id=submission_id)
+        .values_list("code", flat=True)
+        .first()
+    )
+    if code is None:
+        raise Http404("No such result.")
+    return code

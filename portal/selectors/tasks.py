@@ -58,7 +58,6 @@ class TaskDetail:
     calibration: Calibration | None
     calibration_is_current: bool
     runtimes: dict[str, float]
-    points: list[dict[str, Any]]
     models: list[dict[str, Any]]
     models_page: PageInfo
 
@@ -72,7 +71,7 @@ def task_get(*, slug: str) -> Task:
 
 
 def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) -> TaskDetail:
-    """A task page's data: reference runtimes, passing samples and per-model outcomes (5 queries).
+    """A task page's data: reference runtimes and per-model outcomes (4 queries).
 
     The calibration is this host's current one; else the newest of this task version from
     another host or an older harness (the page says which), so the chart is not empty meanwhile.
@@ -81,27 +80,6 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
     calibration = calibrations_for(fingerprints={task.pk: task.fingerprint}).get(task.pk)
     runtimes = calibration_runtimes(calibration.data) if calibration else {}
     public = Result.objects.filter(_PUBLIC, task=task)
-    points = [
-        {
-            "submission_id": row["submission_id"],
-            "model_name": _name(row["submission__model_name"], row["submission__model_version"]),
-            "sample": row["sample"],
-            "runtime_s": row["runtime_s"],
-            "percentile": row["percentile"],
-            "beyond": row["beyond"],
-        }
-        for row in public.filter(verdict=Verdict.PASSED, runtime_s__isnull=False)
-        .order_by("runtime_s")
-        .values(
-            "submission_id",
-            "submission__model_name",
-            "submission__model_version",
-            "sample",
-            "runtime_s",
-            "percentile",
-            "beyond",
-        )
-    ]
     scored = ~Q(verdict__in=[Verdict.PENDING, Verdict.INTERNAL_ERROR])
     passed = Q(verdict=Verdict.PASSED)
     aggregated = list(
@@ -141,7 +119,6 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
         calibration=calibration,
         calibration_is_current=calibration_is_current(calibration),
         runtimes=runtimes,
-        points=points,
         models=models[info.start : info.end],
         models_page=info,
     )
@@ -177,3 +154,35 @@ def prompt_rows() -> list[dict[str, str]]:
             "lc_id", "slug"
         ).values_list("slug", "prompt", "entry_point", "difficulty")
     ]
+
+
+def task_chart_data(*, slug: str) -> dict[str, Any]:
+    """Reference runtimes and every public passing sample's runtime on the task (3 queries)."""
+    task = task_get(slug=slug)
+    calibration = calibrations_for(fingerprints={task.pk: task.fingerprint}).get(task.pk)
+    public = Result.objects.filter(_PUBLIC, task=task)
+    points = [
+        {
+            "submission_id": row["submission_id"],
+            "model_name": _name(row["submission__model_name"], row["submission__model_version"]),
+            "sample": row["sample"],
+            "runtime_s": row["runtime_s"],
+            "percentile": row["percentile"],
+            "beyond": row["beyond"],
+        }
+        for row in public.filter(verdict=Verdict.PASSED, runtime_s__isnull=False)
+        .order_by("runtime_s")
+        .values(
+            "submission_id",
+            "submission__model_name",
+            "submission__model_version",
+            "sample",
+            "runtime_s",
+            "percentile",
+            "beyond",
+        )
+    ]
+    return {
+        "runtimes": calibration_runtimes(calibration.data) if calibration else {},
+        "points": points,
+    }

@@ -1,7 +1,9 @@
 """Formatting filters: percentages, runtimes, verdict labels and safe Markdown."""
 
 from django import template
-from django.utils.safestring import SafeString
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from portal.markdown import render_markdown
 
@@ -67,3 +69,121 @@ def metric(by_difficulty: dict, key: str) -> float | None:
 def markdown(text: str) -> SafeString:
     """Render task Markdown with every piece of text escaped (see portal.markdown)."""
     return render_markdown(text or "")
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """Seconds as a short human duration: "45 s", "3 min", "1 h 20 min" ("–" when unknown)."""
+    if seconds is None:
+        return "–"
+    seconds = round(float(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+@register.filter
+def ci(interval: tuple[float, float] | list[float] | None) -> str:
+    """A 0..1 interval on the 0-100 scale, "12.3–45.6" ("" when missing or a single point)."""
+    if not interval or interval[0] is None or interval[1] is None or interval[0] == interval[1]:
+        return ""
+    return f"{float(interval[0]) * 100:.1f}–{float(interval[1]) * 100:.1f}"
+
+
+@register.filter
+def billions(value: float | None) -> str:
+    """A parameter count in billions: "7B", "0.5B", "1.8T" ("–" when not stated)."""
+    if value is None:
+        return "–"
+    if value >= 1000:
+        return f"{value / 1000:g}T"
+    return f"{value:g}B"
+
+
+@register.filter
+def highlight_python(code: str) -> SafeString:
+    """Python source as highlighted HTML; Pygments escapes every piece of the text."""
+    return SafeString(_highlight(code or ""))
+
+
+def _highlight(code: str) -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return highlight(code, PythonLexer(), HtmlFormatter(nowrap=True))
+
+
+@register.simple_tag
+def sort_link(query, key: str) -> str:  # type: ignore[no-untyped-def]
+    """The leaderboard query string sorted by `key` (toggling the direction)."""
+    return query.sort_link(key)
+
+
+@register.simple_tag
+def query_page(query, number: int) -> str:  # type: ignore[no-untyped-def]
+    """The leaderboard query string on another page."""
+    return query.querystring(page=number)
+
+
+@register.filter
+def aria_sort(query, key: str) -> str:  # type: ignore[no-untyped-def]
+    """The aria-sort value of a column header: ascending, descending or none."""
+    if query.sort != key:
+        return "none"
+    return "descending" if query.descending else "ascending"
+
+
+@register.filter
+def key(mapping: dict | None, name: str) -> object:
+    """`metrics|key:"pass@1_ci"`: one entry of a dict whose keys are not identifiers."""
+    return (mapping or {}).get(name)
+
+
+def _cell(value: float | None, interval: tuple[float, float] | None, css: str = "num") -> str:
+    # Only numbers go in here, formatted by pct/ci: nothing to escape.
+    return f'<td class="{css}">{pct(value)}<span class="ci">{ci(interval)}</span></td>'
+
+
+@register.simple_tag
+def leaderboard_row(row) -> SafeString:  # type: ignore[no-untyped-def]
+    """One leaderboard row as HTML (a tag, not template nodes: 100 rows stay fast).
+
+    Every string that comes from a user or the database goes through `escape`; the rest are
+    numbers formatted here.
+    """
+    weights = {"open": "open", "closed": "closed"}.get(row.weights, "weights ?")
+    version = (
+        f' <span class="version">{escape(row.model_version)}</span>' if row.model_version else ""
+    )
+    url = reverse("portal:submission_detail", args=[row.submission_id])
+    parts = [
+        f'<tr{' class="is-stale"' if row.stale else ""} data-submission="{int(row.submission_id)}">',
+        f'<td class="num rank">{row.rank_label}{_TIED if row.tied else ""}</td>',
+        f'<td class="model"><a href="{escape(url)}">{escape(row.model_name)}</a>{version}'
+        f'<span class="tags"><span class="tag weights-{escape(row.weights)}">{weights}</span>'
+        f"{_STALE if row.stale else ''}</span></td>",
+        _cell(row.pass_at_1, row.pass_ci, "num strong"),
+        _cell(row.beyond_at_1, row.beyond_ci, "num strong"),
+    ]
+    for pass_cell, beyond_cell in row.cells:
+        parts.append(_cell(pass_cell.value, pass_cell.ci))
+        parts.append(_cell(beyond_cell.value, beyond_cell.ci))
+    partial = " partial" if row.n_tasks < row.tasks_total else ""
+    task_set = escape(row.task_set)
+    parts += [
+        f'<td class="num{partial}">{int(row.n_tasks)}/{int(row.tasks_total)}</td>',
+        f'<td class="num">{row.samples_per_task:g}</td>',
+        f'<td class="num">{billions(row.parameters_b)}</td>',
+        f'<td class="provenance"><code title="task set {task_set}">{task_set[:8] or "?"}</code>'
+        f" · <code>{escape(row.harness_version) or '?'}</code></td>",
+        f'<td><time datetime="{escape(row.created_at)}">{escape(row.submitted_on)}</time></td></tr>',
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 - every user string above is escaped
+
+
+_TIED = '<span class="visually-hidden"> (tied)</span>'
+_STALE = ' <span class="tag stale" title="measured on an older task set or harness">stale</span>'

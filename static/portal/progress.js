@@ -1,13 +1,47 @@
-// Polls a submission's status endpoint and updates the progress panel; reloads when it finishes.
+// Polls a submission's status endpoint: updates progress, the estimate and judged result rows
+// in place; reloads once when the evaluation finishes (to show the scores and charts).
 (function () {
   "use strict";
   var panel = document.getElementById("progress");
   if (!panel || panel.dataset.finished === "true") return;
   var url = panel.dataset.statusUrl;
+  var since = panel.dataset.since;
   var statusEl = panel.querySelector("[data-role=status]");
   var countEl = panel.querySelector("[data-role=count]");
+  var etaEl = panel.querySelector("[data-role=eta]");
   var bar = panel.querySelector("[data-role=bar]");
   var delay = 1500;
+
+  function setCell(row, name, text) {
+    var cell = row.querySelector("[data-cell=" + name + "]");
+    if (cell) cell.textContent = text;
+    return cell;
+  }
+
+  function updateRow(result) {
+    var row = document.getElementById("result-" + result.id);
+    if (!row) return; // on another page of the table
+    var verdict = setCell(row, "verdict", result.verdict_label);
+    if (verdict) verdict.className = "verdict verdict-" + result.verdict;
+    setCell(row, "runtime", result.runtime);
+    setCell(row, "percentile", result.percentile);
+    setCell(row, "beyond", result.beyond);
+    var diagnostic = row.querySelector("[data-cell=diagnostic]");
+    if (diagnostic) {
+      diagnostic.textContent = "";
+      if (result.diagnostic) {
+        var details = document.createElement("details");
+        var summary = document.createElement("summary");
+        var pre = document.createElement("pre");
+        summary.textContent = result.diagnostic.length > 60 ? result.diagnostic.slice(0, 59) + "…" : result.diagnostic;
+        pre.textContent = result.diagnostic;
+        details.appendChild(summary);
+        details.appendChild(pre);
+        diagnostic.appendChild(details);
+      }
+    }
+    row.classList.add("just-judged");
+  }
 
   function update(data) {
     var done = data.progress.done, total = data.progress.total;
@@ -17,6 +51,9 @@
     bar.textContent = done + "/" + total;
     statusEl.textContent = data.status.charAt(0).toUpperCase() + data.status.slice(1);
     statusEl.className = "badge status-" + data.status;
+    if (etaEl) etaEl.textContent = data.eta ? " · about " + data.eta + " left" : "";
+    (data.results || []).forEach(updateRow);
+    if (data.now) since = data.now;
     if (data.status !== panel.dataset.status && data.finished) {
       window.location.reload();
       return false;
@@ -26,12 +63,14 @@
   }
 
   function poll() {
-    fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
+    var query = since ? "?since=" + encodeURIComponent(since) : "";
+    fetch(url + query, { headers: { Accept: "application/json" }, cache: "no-store" })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .then(function (data) {
+        delay = 1500;
         if (update(data)) window.setTimeout(poll, delay);
       })
       .catch(function () {

@@ -82,7 +82,7 @@ def test_task_page_draws_the_runtime_chart(site, live_server, page):
 
     page.wait_for_selector("#task-chart[data-rendered=true]", timeout=15_000)
     assert page.locator("#task-chart .main-svg").count() >= 1
-    # Three traces: histogram, reference rug, submissions.
+    # Three traces: histogram, reference rug, submissions (the figure is fetched as JSON).
     assert page.evaluate("document.getElementById('task-chart').data.length") == 3
     assert page.locator("#task-chart .point").count() >= 2
     assert page.problems == []
@@ -90,7 +90,7 @@ def test_task_page_draws_the_runtime_chart(site, live_server, page):
 
 def test_upload_then_live_progress(site, live_server, page, tmp_path):
     completions = tmp_path / "c.jsonl"
-    completions.write_text('{"task_id": "tiny-sum", "completion": "FAST"}\n')
+    completions.write_text('{"task_id": "tiny-sum", "completion": "FAST # browser"}\n')
     page.goto(f"{live_server.url}/upload/")
 
     page.fill("#id_model_name", "browser-model")

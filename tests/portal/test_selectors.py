@@ -19,8 +19,16 @@ def _done(model_name, beyond, pass_at_1, ci=None):
     }
     if ci:
         metrics["beyond@1_ci"] = list(ci)
+    ci = ci or (None, None)
     return Submission.objects.create(
         model_name=model_name,
+        beyond_ci_low=ci[0],
+        beyond_ci_high=ci[1],
+        easy_pass_at_1=1.0,
+        easy_beyond_at_1=beyond,
+        hard_pass_at_1=0.0,
+        hard_beyond_at_1=0.0,
+        tasks_total=3,
         status=SubmissionStatus.DONE,
         pass_at_1=pass_at_1,
         beyond_at_1=beyond,
@@ -38,9 +46,11 @@ def test_leaderboard_rows_rank_by_beyond_then_pass(db):
     rows = selectors.leaderboard_rows()
 
     assert [row.model_name for row in rows] == ["a", "c", "b"]
-    assert [row.rank for row in rows] == [1, 2, 3]
-    assert rows[0].cells[0] == (1.0, 0.7)
-    assert rows[0].cells[1] == (None, None)  # no Medium tasks: shown as "–"
+    # c and b have the same Beyond@1 and no interval: they share ranks 2-3.
+    assert [row.rank_label for row in rows] == ["1", "2–3", "2–3"]
+    easy, medium = rows[0].cells[0], rows[0].cells[1]
+    assert (easy[0].value, easy[1].value) == (1.0, 0.7)
+    assert (medium[0].value, medium[1].value) == (None, None)  # no Medium tasks: shown as "–"
 
 
 def test_leaderboard_rows_share_a_rank_when_intervals_overlap(db):
@@ -50,10 +60,10 @@ def test_leaderboard_rows_share_a_rank_when_intervals_overlap(db):
 
     rows = selectors.leaderboard_rows()
 
-    assert [(row.model_name, row.rank, row.tied_with_previous) for row in rows] == [
-        ("a", 1, False),
-        ("b", 1, True),
-        ("c", 3, False),
+    assert [(row.model_name, row.rank_label, row.tied) for row in rows] == [
+        ("a", "1–2", True),
+        ("b", "1–2", True),
+        ("c", "3", False),
     ]
 
 
@@ -61,7 +71,8 @@ def test_leaderboard_query_count_is_constant(db, django_assert_num_queries):
     for index in range(20):
         _done(f"model-{index}", index / 20, 0.5)
 
-    with django_assert_num_queries(1):
+    # The task set (size and fingerprint), the rows, the shown rows' per-difficulty figures.
+    with django_assert_num_queries(3):
         rows = selectors.leaderboard_rows()
 
     assert len(rows) == 20
@@ -71,12 +82,12 @@ def test_leaderboard_page_query_count_is_constant(client, db, django_assert_num_
     for index in range(20):
         _done(f"model-{index}", index / 20, 0.5)
 
-    # One for the rows, one for the task count; sessions and auth stay untouched.
-    with django_assert_num_queries(2):
+    # The task set, the rows, the shown rows' breakdown; sessions and auth stay untouched.
+    with django_assert_num_queries(3):
         response = client.get("/")
 
     assert response.status_code == 200
-    assert response.content.decode().count("model-") == 20
+    assert response.content.decode().count("data-submission=") == 20
 
 
 def test_submission_progress_is_json_ready(make_task, create_submission):
@@ -108,10 +119,11 @@ def test_task_detail_chart_points_only_from_visible_done_submissions(
         services.submission_evaluate(submission_id=submission.pk)
     services.submission_set_hidden(submission_id=hidden.pk, hidden=True)
 
-    detail = selectors.task_detail(slug="alpha")
+    data = selectors.task_chart_data(slug="alpha")
 
-    assert [point["model_name"] for point in detail.points] == ["shown"]
-    assert detail.runtimes == pytest.approx({"direct": 0.010, "slow": 0.040})
+    assert [point["model_name"] for point in data["points"]] == ["shown"]
+    assert data["runtimes"] == pytest.approx({"direct": 0.010, "slow": 0.040})
+    assert [m["model_name"] for m in selectors.task_detail(slug="alpha").models] == ["shown"]
 
 
 def test_task_detail_falls_back_to_an_older_harness_calibration(make_task, fake_judge):
