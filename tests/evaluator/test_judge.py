@@ -242,16 +242,23 @@ def test_patched_timer_and_builtins_cache_cannot_buy_speed(test_tasks, calibrati
     patched = (
         "import time\ntime.thread_time = lambda: 0.0\ntime.perf_counter = lambda: 0.0\n" + slow
     )
-    cached = slow.replace(
-        "        n = len(nums)\n",
-        "        import builtins\n        key = (tuple(nums), target)\n"
+    # A cache kept in builtins survives a fresh namespace: only a fresh process defeats it.
+    cached = (
+        "import builtins\n"
+        "class Solution:\n"
+        "    def pairSum(self, nums, target):\n"
         "        memo = builtins.__dict__.setdefault('_memo', {})\n"
-        "        if key in memo: return memo[key]\n        n = len(nums)\n",
+        "        key = (tuple(nums), target)\n"
+        "        if key not in memo:\n"
+        "            memo[key] = Plain().pairSum(nums, target)\n"
+        "        return memo[key]\n" + slow.replace("class Solution", "class Plain")
     )
+    plain = _judge(test_tasks, calibrations, slow)
     for code in (patched, cached):
         result = _judge(test_tasks, calibrations, code)
         assert result.verdict == Verdict.PASSED
-        assert result.beyond < 0.2, result.details
+        # a fooled harness would give these Beyond 1; honest timing keeps them with plain code
+        assert result.beyond < min(0.5, plain.beyond + 0.25), (result.details, plain.beyond)
 
 
 def test_forged_timing_message_is_charged_kernel_cpu_time(test_tasks, calibrations):
