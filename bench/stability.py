@@ -115,6 +115,8 @@ def main() -> int:
     parser.add_argument("--recalibrate", action="store_true", help="recalibrate in every run")
     parser.add_argument("--no-peer", action="store_true", help="skip Mercury's method")
     parser.add_argument("--json", help="write every run's per-sample Beyond here")
+    parser.add_argument("--budget", type=float, help="timing budget per sample, CPU seconds")
+    parser.add_argument("--min-reps", type=int, default=3, help="least timing rounds per sample")
     args = parser.parse_args()
 
     sandbox.prepare_host()
@@ -132,6 +134,9 @@ def main() -> int:
         f"{len(samples)} samples over {len(tasks)} tasks, {args.runs} runs, {workers} cores, "
         f"measure={args.measure}"
     )
+    timing = None
+    if args.budget is not None:
+        timing = {"budget_s": args.budget, "min_reps": args.min_reps, "max_reps": 21}
     ours: list[dict[str, float]] = []
     peer: list[dict[str, float]] = []
     raw: list[list[float]] = []
@@ -159,7 +164,7 @@ def main() -> int:
             results = list(
                 pool.map(
                     lambda s, c=cals: judge_sample(
-                        tasks[s[0]], s[1], c[s[0]], measure=args.measure
+                        tasks[s[0]], s[1], c[s[0]], measure=args.measure, timing=timing
                     ),
                     samples,
                 )
