@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
@@ -41,6 +42,7 @@ def _exact(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+@functools.lru_cache(maxsize=512)
 def load_validator(source: str) -> Validator:
     """Compile a task's checker.py (our own, trusted code) and return its check function."""
     namespace: dict[str, Any] = {"__name__": "mercury_checker"}

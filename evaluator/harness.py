@@ -508,12 +508,7 @@ def _run_child(target, request, program, limits, clock=None):
     pid = os.fork()
     if pid == 0:  # child
         try:
-            os.close(read_fd)
-            for fd in (RESULT_FD, NONCE_FD):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            _close_harness_fds(read_fd)
             cpu = limits["cpu_s"]
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             mem = limits["as_bytes"]
@@ -528,15 +523,48 @@ def _run_child(target, request, program, limits, clock=None):
         finally:
             os._exit(0)
     os.close(write_fd)
+    data, killed_wall, too_big = _read_from_child(pid, read_fd, limits["wall_s"])
+    _, status, usage = os.wait4(pid, 0)
+    _kill_strays()
+    info = {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
+        "wall_killed": killed_wall,
+        "too_big": too_big,
+    }
+    message = None
+    if data and not too_big:
+        try:
+            message = json.loads(data)
+        except ValueError:
+            message = None
+    return message, info
+
+
+def _close_harness_fds(read_fd):
+    """In a fresh child: drop the pipe's read end and the harness's result and nonce fds."""
+    os.close(read_fd)
+    for fd in (RESULT_FD, NONCE_FD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _read_from_child(pid, read_fd, wall_s):
+    """Read a child's pipe to EOF within wall_s; kill it on overrun or on an oversized message.
+
+    Returns (bytes, killed_for_time, too_big) and closes read_fd.
+    """
     chunks = []
     size = 0
-    deadline = time.monotonic() + limits["wall_s"]
-    killed_wall = False
-    too_big = False
+    deadline = time.monotonic() + wall_s
+    killed = too_big = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            killed_wall = True
+            killed = True
             break
         ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
         if not ready:
@@ -549,25 +577,10 @@ def _run_child(target, request, program, limits, clock=None):
             too_big = True
             break
         chunks.append(data)
-    if killed_wall or too_big:
+    if killed or too_big:
         os.kill(pid, signal.SIGKILL)
     os.close(read_fd)
-    _, status, usage = os.wait4(pid, 0)
-    _kill_strays()
-    info = {
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "maxrss_kb": usage.ru_maxrss,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
-        "wall_killed": killed_wall,
-        "too_big": too_big,
-    }
-    message = None
-    if chunks and not too_big:
-        try:
-            message = json.loads(b"".join(chunks))
-        except ValueError:
-            message = None
-    return message, info
+    return b"".join(chunks), killed, too_big
 
 
 def _classify_crash(info, limits):
@@ -640,12 +653,7 @@ def _count_once(name, with_calls, limits):
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(read_fd)
-            for fd in (RESULT_FD, NONCE_FD):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            _close_harness_fds(read_fd)
             os.set_inheritable(write_fd, True)
             hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
             cpu = limits["cpu_s"] * VALGRIND_SLOWDOWN + 10
@@ -679,25 +687,10 @@ def _count_once(name, with_calls, limits):
         finally:
             os._exit(127)
     os.close(write_fd)
-    chunks = []
-    deadline = time.monotonic() + limits["wall_s"] * VALGRIND_SLOWDOWN + 30
-    timed_out = False
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
-            os.kill(pid, signal.SIGKILL)
-            break
-        ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.5))
-        if ready:
-            data = os.read(read_fd, 65536)
-            if not data:
-                break
-            chunks.append(data)
-    os.close(read_fd)
+    raw, timed_out, _ = _read_from_child(pid, read_fd, limits["wall_s"] * VALGRIND_SLOWDOWN + 30)
     _, status, _usage = os.wait4(pid, 0)
     _kill_strays()
-    log = b"".join(chunks).decode(errors="replace")
+    log = raw.decode(errors="replace")
     if timed_out:
         return None, "timeout"
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:

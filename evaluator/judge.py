@@ -449,16 +449,8 @@ def _interpret_timing(
         )
     if calibration.measure == "instructions" and candidate.get("times"):
         count = candidate["times"][0]
-        references = list(calibration.runtimes.values())
-        return SampleResult(
-            Verdict.PASSED,
-            runtime_s=None,
-            beyond=beyond_score(count, references),
-            percentile=percentile_beaten(count, references),
-            tests_passed=total,
-            tests_total=total,
-            details={"instructions": count, "counts": candidate.get("counts")},
-        )
+        details = {"instructions": count, "counts": candidate.get("counts")}
+        return _passed(total, calibration, count, None, details)
     if (
         anchor is None
         or anchor.get("time_error")
@@ -469,21 +461,18 @@ def _interpret_timing(
             Verdict.INTERNAL_ERROR,
             diagnostic="the anchor reference could not be timed",
             tests_total=total,
-            details={"anchor": anchor.get("time_error")},
+            details={"anchor": (anchor or {}).get("time_error")},
         )
     times, suspect = _trusted_times(candidate, anchor)
     ratios = _pairwise_ratios(times, anchor["times"])
     ratio = statistics.median(ratios)
     runtime = ratio * calibration.anchor_seconds
-    references = list(calibration.runtimes.values())
-    return SampleResult(
-        Verdict.PASSED,
-        runtime_s=runtime,
-        beyond=beyond_score(runtime, references),
-        percentile=percentile_beaten(runtime, references),
-        tests_passed=total,
-        tests_total=total,
-        details={
+    return _passed(
+        total,
+        calibration,
+        runtime,
+        runtime,
+        {
             "ratio": ratio,
             "rounds": len(ratios),
             "raw_seconds": statistics.median(candidate["times"]),
@@ -491,6 +480,26 @@ def _interpret_timing(
             "tampered": bool(candidate.get("tampered")),
             "charged_untimed_cpu": suspect,
         },
+    )
+
+
+def _passed(
+    total: int,
+    calibration: Calibration,
+    value: float,
+    runtime_s: float | None,
+    details: dict[str, Any],
+) -> SampleResult:
+    """A passed sample placed among the calibrated references by its measured value."""
+    references = list(calibration.runtimes.values())
+    return SampleResult(
+        Verdict.PASSED,
+        runtime_s=runtime_s,
+        beyond=beyond_score(value, references),
+        percentile=percentile_beaten(value, references),
+        tests_passed=total,
+        tests_total=total,
+        details=details,
     )
 
 
