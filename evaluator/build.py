@@ -17,7 +17,7 @@ from typing import Any
 
 from evaluator import harness
 from evaluator.checkers import check_output, load_validator
-from evaluator.tasks import load_task
+from evaluator.tasks import Task, load_task
 
 MIN_SPREAD = 3.0
 
@@ -43,37 +43,24 @@ class BuildReport:
         return not self.failures and self.spread >= MIN_SPREAD
 
 
-def _run(source: str, meta: dict[str, Any], inputs: list[list[Any]]) -> list[Any]:
-    namespace, solution = harness.load_method(source, meta["entry_point"])
-    inplace = _inplace(meta)
+def _run(source: str, task: Task, inputs: list[list[Any]]) -> list[Any]:
+    namespace, solution = harness.load_method(source, task.entry_point)
     outputs = []
     for values in inputs:
-        args = harness.convert_args(values, meta["params"], namespace)
-        result = harness.call_once(
-            solution,
-            meta["entry_point"],
-            args,
-            inplace,
-            meta.get("checker", "").startswith("inplace_prefix:"),
-        )
-        outputs.append(harness.to_json_value(result, meta["returns"]))
+        args = harness.convert_args(values, task.params, namespace)
+        result = harness.call_once(solution, task.entry_point, args, task.inplace, task.prefix)
+        outputs.append(harness.to_json_value(result, task.returns))
     return outputs
 
 
-def _inplace(meta: dict[str, Any]) -> int | None:
-    checker = meta.get("checker", "exact")
-    return int(checker.split(":", 1)[1]) if checker.startswith("inplace") else None
-
-
-def _time(source: str, meta: dict[str, Any], inputs: list[list[Any]], repeats: int = 3) -> float:
+def _time(source: str, task: Task, inputs: list[list[Any]], repeats: int = 3) -> float:
     best = float("inf")
-    inplace = _inplace(meta)
     for _ in range(repeats):
-        namespace, solution = harness.load_method(source, meta["entry_point"])
-        prepared = [harness.convert_args(v, meta["params"], namespace) for v in inputs]
+        namespace, solution = harness.load_method(source, task.entry_point)
+        prepared = [harness.convert_args(v, task.params, namespace) for v in inputs]
         start = time.process_time()
         for args in prepared:
-            harness.call_once(solution, meta["entry_point"], args, inplace)
+            harness.call_once(solution, task.entry_point, args, task.inplace, task.prefix)
         best = min(best, time.process_time() - start)
         if best > 2.0:
             break
@@ -82,23 +69,20 @@ def _time(source: str, meta: dict[str, Any], inputs: list[list[Any]], repeats: i
 
 def build_task(directory: Path) -> BuildReport:
     """Generate, check and time one task; write tests.json."""
-    meta = json.loads((directory / "task.json").read_text())
-    slug = meta["slug"]
+    spec = load_task(directory, with_tests=False)  # task.json and refs/, parsed once
     sys.setrecursionlimit(100000)
-    scope: dict[str, Any] = {"__name__": f"gen_{slug}"}
+    scope: dict[str, Any] = {"__name__": f"gen_{spec.slug}"}
     gen_source = (directory / "gen.py").read_text()
     exec(compile(gen_source, str(directory / "gen.py"), "exec"), scope)  # noqa: S102 - our file
-    small_inputs, large_inputs = scope["generate"](random.Random(meta.get("seed", 1)))
+    small_inputs, large_inputs = scope["generate"](random.Random(spec.seed))
     small_inputs = json.loads(json.dumps(small_inputs))
     large_inputs = json.loads(json.dumps(large_inputs))
-    refs = {p.stem: p.read_text() for p in sorted((directory / "refs").glob("*.py"))}
-    canonical = meta.get("canonical") or next(iter(refs))
-    canon_source = refs[canonical]
-    expected_small = json.loads(json.dumps(_run(canon_source, meta, small_inputs)))
-    expected_large = json.loads(json.dumps(_run(canon_source, meta, large_inputs)))
+    canon_source = spec.references[spec.canonical]
+    expected_small = json.loads(json.dumps(_run(canon_source, spec, small_inputs)))
+    expected_large = json.loads(json.dumps(_run(canon_source, spec, large_inputs)))
     tests = {
-        "seed": meta.get("seed", 1),
-        "canonical": canonical,
+        "seed": spec.seed,
+        "canonical": spec.canonical,
         "small": [
             {"input": i, "expected": e} for i, e in zip(small_inputs, expected_small, strict=True)
         ],
@@ -112,9 +96,9 @@ def build_task(directory: Path) -> BuildReport:
     validator = load_validator(task.validator_source) if task.validator_source else None
     failures: list[str] = []
     seconds: dict[str, float] = {}
-    for name, source in refs.items():
+    for name, source in task.references.items():
         try:
-            outputs = _run(source, meta, [c.input for c in task.tests])
+            outputs = _run(source, task, [c.input for c in task.tests])
         except Exception as exc:  # noqa: BLE001 - report, don't stop
             failures.append(f"{name}: raised {type(exc).__name__}: {exc}")
             continue
@@ -122,9 +106,9 @@ def build_task(directory: Path) -> BuildReport:
             if not check_output(task.checker, case.input, case.expected, output, validator):
                 failures.append(f"{name}: wrong answer on test {index}")
                 break
-        seconds[name] = _time(source, meta, [c.input for c in task.timed])
+        seconds[name] = _time(source, task, [c.input for c in task.timed])
     return BuildReport(
-        slug=slug,
+        slug=task.slug,
         small=len(task.small),
         large=len(task.large),
         seconds=seconds,
