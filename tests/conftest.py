@@ -1,6 +1,7 @@
 """Shared fixtures: test settings, the tiny test task, fake judging, users and submissions."""
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 TESTS_DIR = Path(__file__).resolve().parent
 TEST_TASKS_DIR = TESTS_DIR / "portal" / "fixtures" / "tasks"
-TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
+# Overridable so that two test runs on one machine (two checkouts) do not flush each other's jobs.
+TEST_REDIS_URL = os.environ.get("MERCURY_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,8 @@ from tests.conftest import TEST_REDIS_URL
 
 QUEUES = ("evaluate", "calibrate", "default")
 # A database of these tests' own: other test runs flush TEST_REDIS_URL's.
-OWN_REDIS_URL = TEST_REDIS_URL.rpartition("/")[0] + "/12"
+_BASE, _, _DB = TEST_REDIS_URL.rpartition("/")
+OWN_REDIS_URL = f"{_BASE}/{int(_DB) - 2 if int(_DB) >= 2 else int(_DB) + 2}"
 
 
 def _dead_redis_url() -> str:
