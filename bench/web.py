@@ -70,6 +70,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
     from portal.models import (
         Calibration,
         Difficulty,
+        Moderation,
         Result,
         Submission,
         SubmissionStatus,
@@ -197,6 +198,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
                 weights=[Weights.OPEN, Weights.CLOSED, Weights.UNKNOWN][number % 3],
                 parameters_b=[1.5, 7, 13, 34, 70, 405, None][number % 7],
                 status=SubmissionStatus.DONE,
+                moderation=Moderation.APPROVED,
                 progress_done=len(results),
                 progress_total=len(results),
                 n_tasks=tasks,

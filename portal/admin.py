@@ -1,11 +1,36 @@
-"""Admin (moderation): tasks, calibrations, submissions and their results."""
+"""Admin: tasks, calibrations, submissions and results; moderation, flags, audit log, trust."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from portal import services
-from portal.models import ApiToken, Calibration, Reference, Result, Submission, Task, TestSuite
+from portal.models import (
+    ApiToken,
+    AuditLog,
+    Calibration,
+    Flag,
+    ModerationAction,
+    Profile,
+    Reference,
+    RejudgeBatch,
+    Result,
+    Submission,
+    Task,
+    TestSuite,
+)
+from portal.services.moderation import TRANSITIONS
+
+User = get_user_model()
 
 
 class ReferenceInline(admin.TabularInline):
@@ -51,6 +76,19 @@ class ResultInline(admin.TabularInline):
         return False
 
 
+class OpenFlagsFilter(admin.SimpleListFilter):
+    title = "flags"
+    parameter_name = "flagged"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "has open flags")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Submission]) -> QuerySet:
+        if self.value() == "open":
+            return queryset.filter(flags__resolved_at__isnull=True).distinct()
+        return queryset
+
+
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     list_display = [
@@ -60,18 +98,31 @@ class SubmissionAdmin(admin.ModelAdmin):
         "weights",
         "user",
         "status",
-        "hidden",
+        "moderation",
+        "open_flags",
         "progress_done",
         "progress_total",
         "pass_at_1",
         "beyond_at_1",
         "created_at",
     ]
-    list_filter = ["status", "hidden", "weights", "created_at"]
+    list_filter = [
+        "moderation",
+        "status",
+        OpenFlagsFilter,
+        "weights",
+        "harness_version",
+        "host",
+        "created_at",
+    ]
     search_fields = ["model_name", "model_version", "content_sha256", "user__username"]
     list_select_related = ["user"]
     readonly_fields = [
         "status",
+        "moderation",
+        "moderation_reason",
+        "moderated_at",
+        "moderated_by",
         "created_at",
         "started_at",
         "finished_at",
@@ -84,18 +135,82 @@ class SubmissionAdmin(admin.ModelAdmin):
         "metrics",
         "error_message",
     ]
-    actions = ["hide", "unhide", "requeue", "rejudge"]
+    actions = [
+        "approve",
+        "hide",
+        "reject",
+        "reopen",
+        "rejudge",
+        "rejudge_in_background",
+        "requeue",
+    ]
     inlines = [ResultInline]
 
-    @admin.action(description="Hide from the leaderboard")
-    def hide(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            services.submission_set_hidden(submission_id=pk, hidden=True)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True)))
+        )
 
-    @admin.action(description="Show on the leaderboard")
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            services.submission_set_hidden(submission_id=pk, hidden=False)
+    @admin.display(description="open flags", ordering="open_flag_count")
+    def open_flags(self, obj: Submission) -> int:
+        return getattr(obj, "open_flag_count", 0)
+
+    def _moderate(
+        self, request: HttpRequest, queryset: QuerySet[Submission], action: str
+    ) -> TemplateResponse | None:
+        """Ask for the reason on an intermediate page, then apply `action` to each entry."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, refused = 0, []
+            for pk in queryset.values_list("pk", flat=True):
+                try:
+                    services.submission_moderate(
+                        submission_id=pk,
+                        actor=request.user,
+                        action=action,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    done += 1
+                except services.ModerationError as exc:
+                    refused.append(str(exc))
+            label = ModerationAction(action).label
+            self.message_user(request, f"{label}: {done} submission(s).", messages.SUCCESS)
+            for message in refused[:20]:
+                self.message_user(request, message, messages.WARNING)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/portal/moderate_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"{ModerationAction(action).label}: say why",
+                "action": request.POST.get("action"),
+                "action_label": ModerationAction(action).label,
+                "reason_required": TRANSITIONS[action][2],
+                "queryset": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Approve: show on the leaderboard")
+    def approve(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
+        return self._moderate(request, queryset, ModerationAction.APPROVE)
+
+    @admin.action(description="Hide from the public (reason required)")
+    def hide(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
+        return self._moderate(request, queryset, ModerationAction.HIDE)
+
+    @admin.action(description="Reject (reason required)")
+    def reject(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
+        return self._moderate(request, queryset, ModerationAction.REJECT)
+
+    @admin.action(description="Back to pending review")
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
+        return self._moderate(request, queryset, ModerationAction.REOPEN)
 
     @admin.action(description="Re-queue (resume) failed or stuck evaluations")
     def requeue(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
@@ -105,13 +220,36 @@ class SubmissionAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"Re-queued {moved} submission(s).", messages.INFO)
 
-    @admin.action(description="Rejudge finished submissions from scratch")
+    @admin.action(description="Rejudge now (each selected, from scratch)")
     def rejudge(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         moved = sum(
-            services.submission_rejudge(submission_id=pk)
+            services.submission_rejudge_recorded(
+                submission_id=pk, actor=request.user, reason="admin action"
+            )
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Queued {moved} submission(s) for rejudging.", messages.INFO)
+
+    @admin.action(description="Rejudge all matching in a background batch (with progress)")
+    def rejudge_in_background(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        description = request.GET.urlencode() or "selected submissions"
+        batch = services.rejudge_batch_create(
+            actor=request.user,
+            submission_ids=list(queryset.values_list("pk", flat=True)),
+            description=f"filter: {description}"[:300],
+            reason="admin batch rejudge",
+        )
+        url = reverse("admin:portal_rejudgebatch_change", args=[batch.pk])
+        self.message_user(
+            request,
+            format_html(
+                'Rejudge batch <a href="{}">#{}</a> queued for {} submission(s).',
+                url,
+                batch.pk,
+                batch.total,
+            ),
+            messages.INFO,
+        )
 
 
 @admin.register(Result)
@@ -134,12 +272,139 @@ class ResultAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at", "last_used_at"]
-    search_fields = ["user__username"]
-    readonly_fields = ["key", "created_at", "last_used_at"]
-    fields = ["user", "key", "created_at", "last_used_at"]
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at"]
+    list_select_related = ["user"]
 
-    def save_model(self, request: HttpRequest, obj: ApiToken, form: object, change: bool) -> None:
-        if not obj.key:
-            obj.key = services.api_token_new_key()
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A key is shown once, to its owner, on the profile page; staff only revoke.
+        return False
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["id", "submission", "user", "short_reason", "created_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["reason", "submission__model_name", "user__username"]
+    list_select_related = ["submission", "user"]
+    readonly_fields = ["submission", "user", "reason", "created_at", "resolved_at", "resolved_by"]
+    fields = [*readonly_fields, "resolution"]
+    actions = ["resolve"]
+
+    @admin.display(description="reason")
+    def short_reason(self, obj: Flag) -> str:
+        return obj.reason[:80]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Flag, form: Any, change: bool) -> None:
+        # Saving an open flag with an answer resolves it (recorded in the audit log).
+        if obj.resolved_at is None and obj.resolution.strip():
+            services.flag_resolve(flag_id=obj.pk, actor=request.user, resolution=obj.resolution)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Resolve (no further action)")
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
+        closed = sum(
+            services.flag_resolve(flag_id=pk, actor=request.user, resolution="resolved")
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(request, f"Resolved {closed} flag(s).", messages.INFO)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "subject", "from_state", "to_state", "reason"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["subject", "reason", "actor__username"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+
+    # The record of what moderators did is append-only, even for superusers.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RejudgeBatch)
+class RejudgeBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "description", "status", "done", "total", "created_by", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "description",
+        "reason",
+        "status",
+        "done",
+        "total",
+        "progress",
+        "submission_ids",
+        "error_message",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+
+    @admin.display(description="progress")
+    def progress(self, obj: RejudgeBatch) -> str:
+        return f"{obj.done}/{obj.total} ({obj.progress_percent:.0f}%)"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["trusted", "notify_by_email"]
+    # Trust changes go through the actions, so that each one is recorded in the audit log.
+    readonly_fields = ["trusted"]
+
+
+class MercuryUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, ProfileInline]
+    actions = [*(UserAdmin.actions or []), "trust", "untrust"]
+    list_display = [*UserAdmin.list_display, "is_trusted"]
+
+    @admin.display(boolean=True, description="trusted")
+    def is_trusted(self, obj: Any) -> bool:
+        profile = Profile.objects.filter(user=obj).first()
+        return bool(profile and profile.trusted)
+
+    @admin.action(description="Trust: their uploads are approved without review")
+    def trust(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = sum(
+            services.user_set_trusted(user=user, actor=request.user, trusted=True, reason="admin")
+            for user in queryset
+        )
+        self.message_user(request, f"Trusted {changed} user(s).", messages.INFO)
+
+    @admin.action(description="Stop trusting: their uploads wait for review")
+    def untrust(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = sum(
+            services.user_set_trusted(user=user, actor=request.user, trusted=False, reason="admin")
+            for user in queryset
+        )
+        self.message_user(request, f"Stopped trusting {changed} user(s).", messages.INFO)
+
+
+class ReasonForm(forms.Form):
+    """The reason a moderator gives; required for hide and reject (the service checks)."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
+admin.site.unregister(User)
+admin.site.register(User, MercuryUserAdmin)

@@ -1,5 +1,6 @@
 """JSON API (DESIGN §5): token-authenticated uploads; leaderboard, tasks and status reads."""
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -63,5 +64,14 @@ def tasks(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def submission(request: HttpRequest, pk: int) -> JsonResponse:
-    """GET /api/submissions/<id>/: status, progress and metrics."""
+    """GET /api/submissions/<id>/: status, progress and metrics (private entries: owner, staff)."""
+    selectors.submission_get_visible(submission_id=pk, user=_api_user(request))
     return JsonResponse(selectors.submission_progress(submission_id=pk))
+
+
+def _api_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    """The token's user when an Authorization header is sent, else the session's user."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        return services.api_token_authenticate(header=header) or AnonymousUser()
+    return request.user

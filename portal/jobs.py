@@ -22,11 +22,13 @@ log = logging.getLogger(__name__)
 
 EVALUATE_QUEUE = "evaluate"
 CALIBRATE_QUEUE = "calibrate"
+DEFAULT_QUEUE = "default"
 # Generous bounds: the sandbox's own limits per sample are far below these.
 EVALUATE_BASE_TIMEOUT_S = 600
 EVALUATE_PER_SAMPLE_TIMEOUT_S = 120
 EVALUATE_PER_TASK_TIMEOUT_S = 300  # a chunk may first calibrate each of its tasks on its host
 CALIBRATE_TIMEOUT_S = 1800
+REJUDGE_BATCH_TIMEOUT_S = 3600
 RESULT_TTL_S = 24 * 3600
 FAILURE_TTL_S = 7 * 24 * 3600
 # Internal errors (a database or Redis hiccup, a host whose sandbox is not ready) are retried
@@ -210,4 +212,31 @@ def calibrate_task_enqueue(*, task_id: int, fingerprint: str) -> Job | None:
         failure_ttl=FAILURE_TTL_S,
         retry=CALIBRATE_RETRY,
         description=f"calibrate task {task_id}",
+    )
+
+
+def rejudge_batch(batch_id: int) -> str:
+    """Job body: rejudge every submission of a batch staff started (see services.moderation)."""
+    from portal.services.moderation import rejudge_batch_run
+
+    batch = rejudge_batch_run(batch_id=batch_id)
+    return f"rejudge batch {batch.pk}: {batch.done}/{batch.total} ({batch.status})"
+
+
+def rejudge_batch_job_id(batch_id: int) -> str:
+    """Deterministic RQ job id of a rejudge batch."""
+    return f"rejudge-batch-{batch_id}"
+
+
+def rejudge_batch_enqueue(*, batch_id: int) -> Job:
+    """Enqueue a rejudge batch on the default queue (it only queues evaluations: quick)."""
+    return django_rq.get_queue(DEFAULT_QUEUE).enqueue(
+        rejudge_batch,
+        batch_id,
+        job_id=rejudge_batch_job_id(batch_id),
+        job_timeout=REJUDGE_BATCH_TIMEOUT_S,
+        result_ttl=RESULT_TTL_S,
+        failure_ttl=FAILURE_TTL_S,
+        retry=Retry(max=2, interval=[10, 60]),
+        description=f"rejudge batch {batch_id}",
     )

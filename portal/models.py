@@ -1,4 +1,4 @@
-"""Database models: tasks and their tests, calibrations, submissions and per-sample results."""
+"""Database models: tasks and tests, calibrations, submissions, results, accounts and moderation."""
 
 from typing import Any
 
@@ -117,6 +117,15 @@ class SubmissionStatus(models.TextChoices):
     ERROR = "error"
 
 
+class Moderation(models.TextChoices):
+    """Whether a submission is public; apart from its lifecycle (`status`) and its outcome."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    HIDDEN = "hidden"
+    REJECTED = "rejected"
+
+
 class Weights(models.TextChoices):
     """Whether the model's weights can be downloaded."""
 
@@ -151,7 +160,21 @@ class Submission(models.Model):
     status = models.CharField(
         max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED
     )
-    hidden = models.BooleanField(default=False, help_text="Hidden from the leaderboard.")
+    moderation = models.CharField(
+        max_length=10,
+        choices=Moderation.choices,
+        default=Moderation.PENDING,
+        help_text="Only approved submissions are public; owners and staff see the others.",
+    )
+    moderation_reason = models.TextField(blank=True, max_length=2000)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -193,7 +216,8 @@ class Submission(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["status", "hidden"]),
+            models.Index(fields=["status", "moderation"]),
+            models.Index(fields=["user", "created_at"]),
             models.Index(fields=["model_name", "model_version"]),
         ]
         constraints = [
@@ -210,6 +234,9 @@ class Submission(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=SubmissionStatus.values), name="submission_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(moderation__in=Moderation.values), name="submission_moderation_valid"
             ),
             models.CheckConstraint(
                 condition=Q(progress_done__lte=models.F("progress_total")),
@@ -232,6 +259,10 @@ class Submission(models.Model):
     def display_name(self) -> str:
         """Model name with its version, as the pages show it."""
         return f"{self.model_name} {self.model_version}".strip()
+
+    @property
+    def is_public(self) -> bool:
+        return self.moderation == Moderation.APPROVED
 
     @property
     def is_finished(self) -> bool:
@@ -315,15 +346,181 @@ class Result(models.Model):
         }
 
 
-class ApiToken(models.Model):
-    """The key a user's scripts send as `Authorization: Token <key>` to the JSON API."""
+class Profile(models.Model):
+    """What the portal keeps about a user beyond Django's auth: trust and notifications."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mercury_profile"
     )
-    key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    trusted = models.BooleanField(
+        default=False, help_text="Submissions of trusted users are approved without review."
+    )
+    notify_by_email = models.BooleanField(
+        default=True, help_text="E-mail the user when an evaluation finishes or fails."
+    )
 
     def __str__(self) -> str:
-        return f"API token of {self.user}"
+        return f"profile of {self.user}"
+
+
+class ApiToken(models.Model):
+    """A key a user's scripts send as `Authorization: Token <key>`; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, hex.")
+    prefix = models.CharField(
+        max_length=12, default="", help_text="The key's first characters, to tell it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ModerationAction(models.TextChoices):
+    """What a moderator (or the system, for auto-approval) did to a submission."""
+
+    APPROVE = "approve"
+    HIDE = "hide"
+    REJECT = "reject"
+    REOPEN = "reopen", "back to pending"
+    REJUDGE = "rejudge"
+    AUTO_APPROVE = "auto_approve", "approved (trusted user)"
+    FLAG_RESOLVE = "flag_resolve", "flag resolved"
+    TRUST = "trust", "user trusted"
+    UNTRUST = "untrust", "user no longer trusted"
+
+
+class AuditLog(models.Model):
+    """One moderation action: who did what to which submission (or user), when and why."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty for the system (auto-approval).",
+    )
+    action = models.CharField(max_length=20, choices=ModerationAction.choices)
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_log"
+    )
+    # Kept apart from the foreign keys so the record outlives a deleted submission or user.
+    subject = models.CharField(max_length=250, help_text="What was acted on, as it was named.")
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10, blank=True)
+    reason = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=ModerationAction.values), name="auditlog_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor or 'system'} {self.action} {self.subject}"
+
+
+class Flag(models.Model):
+    """A user's report that a public entry needs a moderator's look, with the reason."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "user"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"flag on #{self.submission_id} by {self.user}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class BatchStatus(models.TextChoices):
+    """Lifecycle of a background rejudge batch."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+
+
+class RejudgeBatch(models.Model):
+    """Staff's rejudge of every submission a filter matched, run as a background job."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description = models.CharField(max_length=300, help_text="The filter, as staff chose it.")
+    reason = models.TextField(blank=True, max_length=2000)
+    submission_ids = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "rejudge batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="rejudgebatch_done_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rejudge batch #{self.pk}: {self.description} ({self.done}/{self.total})"
+
+    @property
+    def progress_percent(self) -> float:
+        return 100.0 * self.done / self.total if self.total else 0.0

@@ -139,8 +139,6 @@ MERCURY_MAX_SAMPLES_PER_TASK = env_int("MERCURY_MAX_SAMPLES_PER_TASK", 20)
 MERCURY_EVALUATE_CHUNK_TASKS = env_int("MERCURY_EVALUATE_CHUNK_TASKS", 8)
 # Uploads are refused while this many submissions wait or run (0: no limit).
 MERCURY_MAX_ACTIVE_SUBMISSIONS = env_int("MERCURY_MAX_ACTIVE_SUBMISSIONS", 50)
-# Whether /upload/ and the upload API need a signed-in user.
-MERCURY_UPLOAD_REQUIRES_LOGIN = env_bool("MERCURY_UPLOAD_REQUIRES_LOGIN", False)
 # Uploads are streamed to a temporary file above this size; the cap itself is enforced by the form.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20

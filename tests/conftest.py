@@ -34,7 +34,6 @@ def _portal_settings(settings: Any) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MERCURY_TASKS_DIR = TEST_TASKS_DIR
-    settings.MERCURY_UPLOAD_REQUIRES_LOGIN = False
     settings.RQ_QUEUES = {
         name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600}
         for name in ("evaluate", "calibrate", "default")
@@ -184,18 +183,28 @@ def create_submission(db: None) -> Callable[..., Any]:
     """Create a submission through the service (its enqueue waits for a commit that never comes)."""
     from portal.services import submission_create
 
-    def create(rows: list[dict[str, Any]], model_name: str = "test-model", **metadata: Any) -> Any:
+    def create(
+        rows: list[dict[str, Any]],
+        model_name: str = "test-model",
+        user: Any = None,
+        moderation: str = "approved",
+        **metadata: Any,
+    ) -> Any:
         # Tests reuse the same few completions under many names: duplicates are allowed here
-        # and tested on their own.
+        # and tested on their own. Entries are public unless a test asks otherwise.
+        from portal.models import Submission
         from portal.services import SubmissionMetadata
 
-        return submission_create(
-            user=None,
+        submission = submission_create(
+            user=user,
             model_name=model_name,
             upload=_upload_file(_jsonl(*rows)),
             metadata=SubmissionMetadata(**metadata),
             allow_duplicate=True,
         )
+        Submission.objects.filter(pk=submission.pk).update(moderation=moderation)
+        submission.moderation = moderation
+        return submission
 
     return create
 
@@ -211,3 +220,24 @@ def rq_sync(settings: Any) -> Iterator[None]:
     import django_rq
 
     django_rq.get_connection("evaluate").flushdb()
+
+
+@pytest.fixture
+def uploader(db: None) -> Any:
+    """A signed-in submitter whose entries are approved on upload (a trusted user)."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import Profile
+
+    user = get_user_model().objects.create_user(
+        "uploader", email="uploader@example.org", password="uploader-password-1"
+    )
+    Profile.objects.create(user=user, trusted=True)
+    return user
+
+
+@pytest.fixture
+def uploader_client(client: Any, uploader: Any) -> Any:
+    """The test client, signed in as `uploader`."""
+    client.force_login(uploader)
+    return client

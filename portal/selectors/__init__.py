@@ -1,5 +1,11 @@
 """Reads of the portal: leaderboard, submissions, tasks and comparisons (one module each)."""
 
+from portal.selectors.access import (
+    is_moderator,
+    submission_can_view,
+    submission_get_visible,
+    submissions_visible_to,
+)
 from portal.selectors.common import (
     DIFFICULTIES,
     BenchmarkState,
@@ -69,18 +75,22 @@ __all__ = [
     "compare_candidates",
     "compare_submissions",
     "current_host",
+    "is_moderator",
     "leaderboard",
     "leaderboard_api_rows",
     "leaderboard_row_dict",
     "leaderboard_rows",
     "prompt_rows",
     "result_code",
+    "submission_can_view",
     "submission_completions",
     "submission_detail",
     "submission_eta_seconds",
     "submission_get",
+    "submission_get_visible",
     "submission_progress",
     "submission_result_rows",
+    "submissions_visible_to",
     "task_chart_data",
     "task_count",
     "task_detail",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluator.metrics import bootstrap_interval
-from portal.models import Result, Submission, SubmissionStatus, Verdict
+from portal.models import Moderation, Result, Submission, SubmissionStatus, Verdict
 
 MAX_COMPARED = 6
 
@@ -50,7 +50,7 @@ def compare_submissions(*, submission_ids: list[int]) -> Comparison:
     """
     wanted = list(dict.fromkeys(submission_ids))[:MAX_COMPARED]
     found = Submission.objects.filter(
-        pk__in=wanted, status=SubmissionStatus.DONE, hidden=False
+        pk__in=wanted, status=SubmissionStatus.DONE, moderation=Moderation.APPROVED
     ).in_bulk()
     submissions = [found[pk] for pk in wanted if pk in found]
     ids = [submission.pk for submission in submissions]
@@ -127,7 +127,7 @@ def _outcome(samples: list[tuple[str, float | None, float | None]]) -> TaskOutco
 def compare_candidates(*, limit: int = 200) -> list[Submission]:
     """Public finished submissions to pick from, best Beyond@1 first."""
     return list(
-        Submission.objects.filter(status=SubmissionStatus.DONE, hidden=False)
+        Submission.objects.filter(status=SubmissionStatus.DONE, moderation=Moderation.APPROVED)
         .order_by("-beyond_at_1", "pk")
         .only("pk", "model_name", "model_version", "beyond_at_1")[:limit]
     )

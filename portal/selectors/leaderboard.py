@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
-from portal.models import Submission, SubmissionStatus, Weights
+from portal.models import Moderation, Submission, SubmissionStatus, Weights
 from portal.selectors.common import (
     DIFFICULTIES,
     BenchmarkState,
@@ -284,7 +284,7 @@ class Leaderboard:
 
 
 def _public_done() -> Any:
-    return Submission.objects.filter(status=SubmissionStatus.DONE, hidden=False)
+    return Submission.objects.filter(status=SubmissionStatus.DONE, moderation=Moderation.APPROVED)
 
 
 def _filtered(query: LeaderboardQuery, state: BenchmarkState) -> Any:

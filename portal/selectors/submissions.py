@@ -60,10 +60,18 @@ class SubmissionDetail:
 
 
 def submission_detail(
-    *, submission_id: int, page: int = 1, per_page: int = TASKS_PER_PAGE
+    *,
+    submission_id: int,
+    page: int = 1,
+    per_page: int = TASKS_PER_PAGE,
+    submission: Submission | None = None,
 ) -> SubmissionDetail:
-    """A submission page's data in four queries, whatever the size of the submission."""
-    submission = submission_get(submission_id=submission_id)
+    """A submission page's data in four queries, whatever the size of the submission.
+
+    Pass `submission` when the caller already holds it (after the access check) to save one.
+    """
+    if submission is None or submission.pk != submission_id:
+        submission = submission_get(submission_id=submission_id)
     light = list(
         Result.objects.filter(submission=submission)
         .order_by("task__lc_id", "task__slug", "sample")

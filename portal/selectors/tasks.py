@@ -7,7 +7,7 @@ from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
 from django.http import Http404
 
 from evaluator.host import HARNESS_VERSION
-from portal.models import Calibration, Result, SubmissionStatus, Task, Verdict
+from portal.models import Calibration, Moderation, Result, SubmissionStatus, Task, Verdict
 from portal.selectors.common import (
     PageInfo,
     calibration_is_current,
@@ -18,7 +18,7 @@ from portal.selectors.common import (
 )
 
 MODELS_PER_PAGE = 50
-_PUBLIC = Q(submission__status=SubmissionStatus.DONE, submission__hidden=False)
+_PUBLIC = Q(submission__status=SubmissionStatus.DONE, submission__moderation=Moderation.APPROVED)
 
 
 def _calibrated_here() -> Exists:

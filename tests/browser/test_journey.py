@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.browser.test_pages import CHROMIUM, CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
@@ -147,10 +148,11 @@ def _upload(page, base, tmp_path, name, rows, **fields):
 
 
 def test_upload_progress_results_leaderboard_task_chart_compare(
-    tiny_task, worker, live_server, browser, tmp_path
+    tiny_task, worker, live_server, browser, tmp_path, uploader
 ):
     base = live_server.url
     page = _watch(browser.new_page(viewport={"width": 1280, "height": 900}))
+    sign_in(page, base, uploader)
     rows = [
         {"task_id": "tiny-sum", "completion": FAST},
         {"task_id": "tiny-sum", "completion": SLOW},

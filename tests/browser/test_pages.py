@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import sign_in
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -88,7 +90,8 @@ def test_task_page_draws_the_runtime_chart(site, live_server, page):
     assert page.problems == []
 
 
-def test_upload_then_live_progress(site, live_server, page, tmp_path):
+def test_upload_then_live_progress(site, live_server, page, tmp_path, uploader):
+    sign_in(page, live_server.url, uploader)
     completions = tmp_path / "c.jsonl"
     completions.write_text('{"task_id": "tiny-sum", "completion": "FAST # browser"}\n')
     page.goto(f"{live_server.url}/upload/")

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from portal import services
-from portal.models import Submission, SubmissionStatus
+from portal.models import AuditLog, Moderation, ModerationAction, Submission, SubmissionStatus
 
 
 def test_admin_lists_submissions_and_results_with_filters(
@@ -31,13 +31,30 @@ def test_admin_hide_action_removes_a_submission_from_the_leaderboard(
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="spam")
     services.submission_evaluate(submission_id=submission.pk)
 
+    changelist = reverse("admin:portal_submission_changelist")
+    ask = admin_client.post(changelist, {"action": "hide", "_selected_action": [submission.pk]})
+    refused = admin_client.post(
+        changelist, {"action": "hide", "_selected_action": [submission.pk], "apply": "1"}
+    )
+    untouched = Submission.objects.get(pk=submission.pk).moderation
     response = admin_client.post(
-        reverse("admin:portal_submission_changelist"),
-        {"action": "hide", "_selected_action": [submission.pk]},
+        changelist,
+        {
+            "action": "hide",
+            "_selected_action": [submission.pk],
+            "apply": "1",
+            "reason": "duplicate of #1",
+        },
     )
 
+    assert ask.status_code == 200 and "say why" in ask.content.decode()
+    assert refused.status_code == 302 and untouched == Moderation.APPROVED
     assert response.status_code == 302
-    assert Submission.objects.get(pk=submission.pk).hidden is True
+    hidden = Submission.objects.get(pk=submission.pk)
+    assert hidden.moderation == Moderation.HIDDEN
+    assert hidden.moderation_reason == "duplicate of #1"
+    log = AuditLog.objects.get(action=ModerationAction.HIDE)
+    assert (log.submission, log.reason, log.from_state) == (hidden, "duplicate of #1", "approved")
     assert "spam" not in admin_client.get("/").content.decode()
 
 

@@ -40,7 +40,7 @@ def test_redis(settings: Any) -> Any:
 
 
 def test_an_upload_while_redis_is_down_is_queued_and_runs_when_it_returns(
-    client, make_task, jsonl, upload_file, settings, fake_judge, test_redis, caplog,
+    uploader_client, make_task, jsonl, upload_file, settings, fake_judge, test_redis, caplog,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     make_task(slug="alpha")
@@ -49,7 +49,7 @@ def test_an_upload_while_redis_is_down_is_queued_and_runs_when_it_returns(
     rows = [{"task_id": slug, "completion": "FAST"} for slug in ("alpha", "beta", "beta")]
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
+        response = uploader_client.post(
             reverse("portal:upload"),
             {"model_name": "during-outage", "file": upload_file(jsonl(*rows))},
         )

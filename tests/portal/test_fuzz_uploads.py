@@ -233,11 +233,15 @@ def _check_messages(case: Case, messages: list[str]) -> None:
 @pytest.fixture
 def api_key(django_user_model: Any) -> str:
     user = django_user_model.objects.create_user("fuzzer", password="not-used-here")
-    return services.api_token_issue(user=user).key
+    return services.api_token_create(user=user).key
 
 
 def test_a_thousand_bad_uploads_get_useful_4xx_answers_and_store_nothing(
-    client: Any, make_task: Any, api_key: str, settings: Any, django_capture_on_commit_callbacks
+    uploader_client: Any,
+    make_task: Any,
+    api_key: str,
+    settings: Any,
+    django_capture_on_commit_callbacks,
 ) -> None:
     settings.MERCURY_MAX_UPLOAD_BYTES = MAX_UPLOAD_BYTES
     settings.MERCURY_MAX_ACTIVE_SUBMISSIONS = 0
@@ -249,7 +253,7 @@ def test_a_thousand_bad_uploads_get_useful_4xx_answers_and_store_nothing(
         for index, case in enumerate(_cases()):
             kinds[case.kind] = kinds.get(case.kind, 0) + 1
             upload = SimpleUploadedFile("c.jsonl", case.data, content_type="application/jsonl")
-            response = client.post(
+            response = uploader_client.post(
                 reverse("portal:api_submissions"),
                 {"model_name": case.model_name, "file": upload},
                 HTTP_AUTHORIZATION=f"Token {api_key}",
@@ -259,7 +263,7 @@ def test_a_thousand_bad_uploads_get_useful_4xx_answers_and_store_nothing(
 
             if index % 8 == 0:
                 upload = SimpleUploadedFile("c.jsonl", case.data)
-                page = client.post(
+                page = uploader_client.post(
                     reverse("portal:upload"), {"model_name": case.model_name, "file": upload}
                 )
                 assert page.status_code == 400, (case.kind, page.status_code)

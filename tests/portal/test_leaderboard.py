@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from evaluator.host import HARNESS_VERSION
 from portal import selectors, services
-from portal.models import Result, Submission, SubmissionStatus, Verdict, Weights
+from portal.models import Moderation, Result, Submission, SubmissionStatus, Verdict, Weights
 
 
 @pytest.fixture
@@ -74,10 +74,10 @@ def test_verdicts_by_difficulty_are_kept_for_the_failure_chart(judged):
 # --- metadata and duplicates -----------------------------------------------------------------
 
 
-def test_upload_stores_the_model_metadata(client, make_task, jsonl, upload_file):
+def test_upload_stores_the_model_metadata(uploader_client, make_task, jsonl, upload_file):
     make_task(slug="alpha")
 
-    response = client.post(
+    response = uploader_client.post(
         reverse("portal:upload"),
         {
             "model_name": "coder",
@@ -100,17 +100,19 @@ def test_upload_stores_the_model_metadata(client, make_task, jsonl, upload_file)
     assert submission.release_date == date(2026, 1, 31)
     assert (submission.temperature, submission.samples_per_task) == (0.2, 5)
     assert len(submission.content_sha256) == 64
-    page = client.get(submission.get_absolute_url()).content.decode()
+    page = uploader_client.get(submission.get_absolute_url()).content.decode()
     assert "greedy &lt;b&gt;decoding&lt;/b&gt;" in page
     assert "open weights" in page and "7B" in page
 
 
-def test_same_file_twice_is_refused_with_a_link(client, make_task, jsonl, upload_file):
+def test_same_file_twice_is_refused_with_a_link(uploader_client, make_task, jsonl, upload_file):
     make_task(slug="alpha")
     data = jsonl({"task_id": "alpha", "completion": "x"})
-    client.post(reverse("portal:upload"), {"model_name": "a", "file": upload_file(data)})
+    uploader_client.post(reverse("portal:upload"), {"model_name": "a", "file": upload_file(data)})
 
-    response = client.post(reverse("portal:upload"), {"model_name": "b", "file": upload_file(data)})
+    response = uploader_client.post(
+        reverse("portal:upload"), {"model_name": "b", "file": upload_file(data)}
+    )
 
     first = Submission.objects.get()
     body = response.content.decode()
@@ -162,7 +164,7 @@ def test_api_answers_409_for_a_duplicate(client, make_task, jsonl, upload_file):
     from django.contrib.auth.models import User
 
     make_task(slug="alpha")
-    token = services.api_token_issue(user=User.objects.create_user("bot"))
+    token = services.api_token_create(user=User.objects.create_user("bot"))
     data = jsonl({"task_id": "alpha", "completion": "x"})
     headers = {"Authorization": f"Token {token.key}"}
     url = reverse("portal:api_submissions")
@@ -193,6 +195,7 @@ def _row(name, beyond, pass_at_1=0.5, ci=None, **fields):
         tasks_total=2,
         task_set=fields.pop("task_set", selectors.task_set_fingerprint()),
         harness_version=fields.pop("harness_version", HARNESS_VERSION),
+        moderation=fields.pop("moderation", Moderation.APPROVED),
         **fields,
     )
 
@@ -515,7 +518,7 @@ def test_compare_shows_the_beyond_difference_on_tasks_all_pass(client, judged):
 def test_compare_ignores_hidden_or_unfinished_submissions(client, judged, create_submission):
     shown = judged([{"task_id": "alpha", "completion": "FAST"}], model_name="shown")
     hidden = judged([{"task_id": "alpha", "completion": "FAST"}], model_name="hidden")
-    services.submission_set_hidden(submission_id=hidden.pk, hidden=True)
+    Submission.objects.filter(pk=hidden.pk).update(moderation=Moderation.HIDDEN)
     queued = create_submission([{"task_id": "alpha", "completion": "x"}], model_name="queued")
 
     response = client.get(reverse("portal:compare"), {"ids": [shown.pk, hidden.pk, queued.pk]})

@@ -3,7 +3,7 @@
 import pytest
 
 from portal import selectors, services
-from portal.models import Submission, SubmissionStatus
+from portal.models import Moderation, Submission, SubmissionStatus
 
 
 def _done(model_name, beyond, pass_at_1, ci=None):
@@ -35,6 +35,7 @@ def _done(model_name, beyond, pass_at_1, ci=None):
         metrics=metrics,
         n_tasks=3,
         n_samples=3,
+        moderation=Moderation.APPROVED,
     )
 
 
@@ -117,7 +118,7 @@ def test_task_detail_chart_points_only_from_visible_done_submissions(
     hidden = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="hidden")
     for submission in (shown, hidden):
         services.submission_evaluate(submission_id=submission.pk)
-    services.submission_set_hidden(submission_id=hidden.pk, hidden=True)
+    Submission.objects.filter(pk=hidden.pk).update(moderation=Moderation.HIDDEN)
 
     data = selectors.task_chart_data(slug="alpha")
 

@@ -1,6 +1,7 @@
 """Services: task loading, submission creation and validation, evaluation and its idempotency."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
 
 from portal import services
@@ -121,13 +122,12 @@ def test_submission_create_rejects_nul_in_code(make_task, upload_file):
     assert Submission.objects.count() == 0
 
 
-def test_submission_create_requires_login_when_configured(settings, make_task, upload_file):
-    settings.MERCURY_UPLOAD_REQUIRES_LOGIN = True
+def test_submission_create_refuses_an_anonymous_user(make_task, upload_file):
     make_task(slug="alpha")
 
     with pytest.raises(services.UploadNotAllowed):
         services.submission_create(
-            user=None,
+            user=AnonymousUser(),
             model_name="m",
             upload=upload_file(b'{"task_id": "alpha", "completion": "x"}'),
         )

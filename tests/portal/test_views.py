@@ -4,24 +4,24 @@ import pytest
 from django.urls import reverse
 
 from portal import services
-from portal.models import Result, Submission, SubmissionStatus
+from portal.models import Moderation, Result, Submission, SubmissionStatus
 
 
-def test_upload_page_renders_the_form(client, db):
-    response = client.get(reverse("portal:upload"))
+def test_upload_page_renders_the_form(uploader_client, db):
+    response = uploader_client.get(reverse("portal:upload"))
 
     assert response.status_code == 200
     assert b'name="model_name"' in response.content
     assert b'type="file"' in response.content
 
 
-def test_upload_creates_a_submission_and_redirects(client, make_task, jsonl, upload_file):
+def test_upload_creates_a_submission_and_redirects(uploader_client, make_task, jsonl, upload_file):
     make_task(slug="alpha")
     data = jsonl(
         {"task_id": "alpha", "completion": "x = 1"}, {"task_id": "alpha", "completion": "y"}
     )
 
-    response = client.post(
+    response = uploader_client.post(
         reverse("portal:upload"),
         {"model_name": "model-a", "file": upload_file(data)},
     )
@@ -35,7 +35,7 @@ def test_upload_creates_a_submission_and_redirects(client, make_task, jsonl, upl
 
 
 def test_upload_shows_line_numbered_errors_and_stores_nothing(
-    client, make_task, jsonl, upload_file
+    uploader_client, make_task, jsonl, upload_file
 ):
     make_task(slug="alpha")
     data = jsonl(
@@ -44,7 +44,7 @@ def test_upload_shows_line_numbered_errors_and_stores_nothing(
         {"task_id": "two-sum-typo", "completion": "x"},
     )
 
-    response = client.post(
+    response = uploader_client.post(
         reverse("portal:upload"),
         {"model_name": "model-a", "file": upload_file(data)},
     )
@@ -58,19 +58,21 @@ def test_upload_shows_line_numbered_errors_and_stores_nothing(
     assert Result.objects.count() == 0
 
 
-def test_upload_requires_a_model_name_and_a_file(client, db):
-    response = client.post(reverse("portal:upload"), {"model_name": ""})
+def test_upload_requires_a_model_name_and_a_file(uploader_client, db):
+    response = uploader_client.post(reverse("portal:upload"), {"model_name": ""})
 
     assert response.status_code == 400
     assert response.context["form"].errors.keys() == {"model_name", "file"}
     assert Submission.objects.count() == 0
 
 
-def test_upload_rejects_a_file_over_the_cap(client, settings, make_task, jsonl, upload_file):
+def test_upload_rejects_a_file_over_the_cap(
+    uploader_client, settings, make_task, jsonl, upload_file
+):
     settings.MERCURY_MAX_UPLOAD_BYTES = 10
     make_task(slug="alpha")
 
-    response = client.post(
+    response = uploader_client.post(
         reverse("portal:upload"),
         {"model_name": "m", "file": upload_file(jsonl({"task_id": "alpha", "completion": "x"}))},
     )
@@ -80,10 +82,9 @@ def test_upload_rejects_a_file_over_the_cap(client, settings, make_task, jsonl, 
     assert Submission.objects.count() == 0
 
 
-def test_upload_forbidden_without_login_when_required(
-    client, settings, make_task, jsonl, upload_file
+def test_upload_without_login_redirects_to_sign_in_and_stores_nothing(
+    client, make_task, jsonl, upload_file
 ):
-    settings.MERCURY_UPLOAD_REQUIRES_LOGIN = True
     make_task(slug="alpha")
 
     response = client.post(
@@ -91,18 +92,19 @@ def test_upload_forbidden_without_login_when_required(
         {"model_name": "m", "file": upload_file(jsonl({"task_id": "alpha", "completion": "x"}))},
     )
 
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert "login" in response["Location"]
     assert Submission.objects.count() == 0
 
 
 def test_upload_throttled_while_the_queue_is_full(
-    client, settings, make_task, create_submission, jsonl, upload_file
+    uploader_client, settings, make_task, create_submission, jsonl, upload_file
 ):
     settings.MERCURY_MAX_ACTIVE_SUBMISSIONS = 1
     make_task(slug="alpha")
     create_submission([{"task_id": "alpha", "completion": "x"}])
 
-    response = client.post(
+    response = uploader_client.post(
         reverse("portal:upload"),
         {"model_name": "m", "file": upload_file(jsonl({"task_id": "alpha", "completion": "x"}))},
     )
@@ -177,7 +179,7 @@ def test_leaderboard_lists_done_visible_submissions_in_order(
     queued = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="q-m")
     for submission in (fast, mid, hidden):
         services.submission_evaluate(submission_id=submission.pk)
-    services.submission_set_hidden(submission_id=hidden.pk, hidden=True)
+    Submission.objects.filter(pk=hidden.pk).update(moderation=Moderation.HIDDEN)
 
     response = client.get(reverse("portal:leaderboard"))
 

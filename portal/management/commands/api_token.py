@@ -1,22 +1,23 @@
-"""`manage.py api_token USERNAME`: issue (or replace) a user's JSON API token and print it."""
+"""`manage.py api_token USERNAME [--name NAME]`: create a JSON API token for a user, print its key."""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.services import api_token_issue
+from portal.services import api_token_create
 
 
 class Command(BaseCommand):
-    help = "Issue a new API token for a user (any previous token stops working) and print it."
+    help = "Create an API token for a user and print its key (shown only this once)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
+        parser.add_argument("--name", default="manage.py api_token", help="What the token is for.")
 
-    def handle(self, *args: Any, username: str, **options: Any) -> None:
+    def handle(self, *args: Any, username: str, name: str, **options: Any) -> None:
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"no user {username!r}") from None
-        self.stdout.write(api_token_issue(user=user).key)
+        self.stdout.write(api_token_create(user=user, name=name).key)

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import charts, exports, selectors, services
 from portal.forms import SubmissionUploadForm
-from portal.models import SubmissionStatus
+from portal.models import Submission, SubmissionStatus
 from portal.templatetags.portal_format import duration, ms, pct, percent, verdict_label
 
 
@@ -21,6 +22,11 @@ def _page(request: HttpRequest) -> int:
         return max(1, int(request.GET.get("page") or 1))
     except ValueError:
         return 1
+
+
+def _visible(request: HttpRequest, pk: int) -> Submission:
+    """The submission if the viewer may see it, else 404 (private entries do not exist for them)."""
+    return selectors.submission_get_visible(submission_id=pk, user=request.user)
 
 
 def _download(content: str | bytes, *, content_type: str, filename: str) -> HttpResponse:
@@ -84,6 +90,7 @@ def leaderboard_json(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     """Upload a completions file with the model's metadata; on success go to its page."""
@@ -119,7 +126,6 @@ def upload(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "duplicate": duplicate,
             "max_upload_bytes": settings.MERCURY_MAX_UPLOAD_BYTES,
-            "requires_login": settings.MERCURY_UPLOAD_REQUIRES_LOGIN,
         },
         status=status,
     )
@@ -128,7 +134,9 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A submission: live progress, then scores, charts and results by task (paginated)."""
-    detail = selectors.submission_detail(submission_id=pk, page=_page(request))
+    detail = selectors.submission_detail(
+        submission_id=pk, page=_page(request), submission=_visible(request, pk)
+    )
     submission = detail.submission
     return render(
         request,
@@ -158,6 +166,7 @@ SUBMISSION_CHARTS = {
 @require_GET
 def submission_chart(request: HttpRequest, pk: int, name: str) -> JsonResponse:
     """One chart of a finished submission as Plotly JSON (loaded by the page, not inline)."""
+    _visible(request, pk)
     if name not in SUBMISSION_CHARTS:
         raise Http404("No such chart.")
     detail = selectors.submission_detail(submission_id=pk)
@@ -189,6 +198,7 @@ def _result_update(row: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Status, progress, ETA and (with ?since=) newly judged results, polled by the page."""
+    _visible(request, pk)
     since_text = request.GET.get("since")
     since: datetime | None = parse_datetime(since_text) if since_text else None
     data = selectors.submission_progress(submission_id=pk, since=since)
@@ -203,6 +213,7 @@ def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def submission_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """A submission's per-sample results as CSV."""
+    _visible(request, pk)
     rows = selectors.submission_result_rows(submission_id=pk)
     return _download(
         exports.results_csv(rows=rows),
@@ -214,6 +225,7 @@ def submission_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
     """A submission's metrics and per-sample results as JSON (the evaluator's --json shape)."""
+    _visible(request, pk)
     rows = selectors.submission_result_rows(submission_id=pk)
     submission = selectors.submission_get(submission_id=pk)
     metrics = submission.metrics or {}
@@ -240,6 +252,7 @@ def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_bundle(request: HttpRequest, pk: int) -> HttpResponse:
     """The reproducibility bundle: versions, host, completions, results and the command."""
+    _visible(request, pk)
     submission = selectors.submission_get(submission_id=pk)
     state = selectors.benchmark_state()
     manifest = exports.reproducibility_manifest(
@@ -354,6 +367,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 @require_GET
 def result_code(request: HttpRequest, pk: int, result_pk: int) -> HttpResponse:
     """One sample's code, highlighted (an HTML fragment the page loads when a sample is opened)."""
+    _visible(request, pk)
     code = selectors.result_code(submission_id=pk, result_id=result_pk)
     response = render(request, "portal/includes/code.html", {"code": code})
     response["Cache-Control"] = "private, max-age=3600"

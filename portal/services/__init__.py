@@ -3,7 +3,6 @@
 import functools
 import hashlib
 import logging
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace as dataclass_replace
@@ -30,7 +29,6 @@ from evaluator.judge import (
 )
 from portal import jobs
 from portal.models import (
-    ApiToken,
     Calibration,
     Reference,
     Result,
@@ -297,7 +295,8 @@ def submission_create(
     a file or a model and version already submitted raises `SubmissionDuplicate`.
     """
     metadata = metadata or SubmissionMetadata()
-    if settings.MERCURY_UPLOAD_REQUIRES_LOGIN and not (user and user.is_authenticated):
+    # None is the system (commands, imports); a person must be signed in to own an entry.
+    if user is not None and not user.is_authenticated:
         raise UploadNotAllowed("Sign in to upload completions.")
     limit = settings.MERCURY_MAX_ACTIVE_SUBMISSIONS
     active = Submission.objects.filter(
@@ -360,6 +359,7 @@ def submission_create(
             )
             for sample in parsed.samples
         )
+        submission_auto_approve(submission=submission)
         _evaluation_enqueue_on_commit(submission_id=submission.pk, n_samples=len(parsed.samples))
     return submission
 
@@ -756,40 +756,6 @@ AGGREGATE_FIELDS = [
 ]
 
 
-def submission_set_hidden(*, submission_id: int, hidden: bool) -> None:
-    """Hide a submission from the leaderboard, or show it again (moderation)."""
-    Submission.objects.filter(pk=submission_id).update(hidden=hidden)
-
-
-# ---------------------------------------------------------------------------------------------
-# API tokens
-
-
-def api_token_new_key() -> str:
-    """A fresh random token key (160 bits, hex)."""
-    return secrets.token_hex(20)
-
-
-def api_token_issue(*, user: AbstractBaseUser) -> ApiToken:
-    """Give the user a new API token (replacing any previous one) and return it."""
-    with transaction.atomic():
-        ApiToken.objects.filter(user=user).delete()
-        return ApiToken.objects.create(user=user, key=api_token_new_key())
-
-
-def api_token_authenticate(*, header: str) -> AbstractBaseUser | None:
-    """The active user whose token the `Authorization: Token <key>` header carries, if any."""
-    scheme, _, key = header.strip().partition(" ")
-    key = key.strip()
-    if scheme.lower() != "token" or not key:
-        return None
-    token = ApiToken.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active or not secrets.compare_digest(token.key, key):
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
-
-
 # ---------------------------------------------------------------------------------------------
 # Mercury's dataset
 
@@ -832,3 +798,26 @@ def task_import_mercury(
         _task, what = task_upsert(etask=etask)
         getattr(report, what).append(etask.slug)
     return report
+
+
+# Services of other domains, re-exported so that callers keep writing `services.<name>`.
+from portal.services.accounts import (  # noqa: E402
+    NewApiToken as NewApiToken,
+    api_token_authenticate as api_token_authenticate,
+    api_token_create as api_token_create,
+    api_token_hash as api_token_hash,
+    api_token_revoke as api_token_revoke,
+    profile_of as profile_of,
+)
+from portal.services.moderation import (  # noqa: E402
+    FlagInvalid as FlagInvalid,
+    ModerationError as ModerationError,
+    flag_create as flag_create,
+    flag_resolve as flag_resolve,
+    rejudge_batch_create as rejudge_batch_create,
+    rejudge_batch_run as rejudge_batch_run,
+    submission_auto_approve as submission_auto_approve,
+    submission_moderate as submission_moderate,
+    submission_rejudge_recorded as submission_rejudge_recorded,
+    user_set_trusted as user_set_trusted,
+)

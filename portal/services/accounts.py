@@ -1,0 +1,70 @@
+"""Writes about users: API tokens (stored hashed, shown once) and profiles."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from portal.models import ApiToken, Profile
+
+# Keys look like "mk_<40 hex>"; the prefix makes a leaked key recognisable in logs and scanners.
+KEY_PREFIX = "mk_"
+SHOWN_PREFIX_CHARS = 10
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    """A token just created: `key` exists only here, the database keeps its hash."""
+
+    token: ApiToken
+    key: str
+
+
+def api_token_hash(key: str) -> str:
+    """The SHA-256 (hex) under which a key is stored and looked up."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str = "") -> NewApiToken:
+    """Create a token for the user and return it with its key, which is never stored."""
+    key = KEY_PREFIX + secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        key_hash=api_token_hash(key),
+        prefix=key[:SHOWN_PREFIX_CHARS],
+    )
+    return NewApiToken(token=token, key=key)
+
+
+def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+    """Revoke one of the user's own active tokens; False if there is no such token."""
+    revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return revoked == 1
+
+
+def api_token_authenticate(*, header: str) -> AbstractBaseUser | None:
+    """The active user whose unrevoked token the `Authorization: Token <key>` header carries."""
+    scheme, _, key = header.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "token" or not key or len(key) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=api_token_hash(key), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+def profile_of(*, user: AbstractBaseUser) -> Profile:
+    """The user's profile, created with the defaults on first use."""
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
