@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import api, views
+from portal.views import moderation as moderation_views
 
 portal_patterns = [
     path("", views.leaderboard, name="leaderboard"),
@@ -36,6 +37,8 @@ portal_patterns = [
         views.result_code,
         name="result_code",
     ),
+    path("submissions/<int:pk>/flag/", moderation_views.submission_flag, name="submission_flag"),
+    path("moderation/", moderation_views.moderation_log, name="moderation_log"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<slug:slug>/", views.task_detail, name="task_detail"),
     path("tasks/<slug:slug>/chart/", views.task_chart, name="task_chart"),

@@ -31,6 +31,12 @@ from portal.selectors.leaderboard import (
     leaderboard_row_dict,
     leaderboard_rows,
 )
+from portal.selectors.moderation import (
+    ModerationLogPage,
+    moderation_log_public,
+    submission_flags,
+    submission_moderation_history,
+)
 from portal.selectors.submissions import (
     SubmissionDetail,
     TaskResults,
@@ -62,6 +68,7 @@ __all__ = [
     "Leaderboard",
     "LeaderboardQuery",
     "LeaderboardRow",
+    "ModerationLogPage",
     "PageInfo",
     "SubmissionDetail",
     "TaskDetail",
@@ -80,14 +87,17 @@ __all__ = [
     "leaderboard_api_rows",
     "leaderboard_row_dict",
     "leaderboard_rows",
+    "moderation_log_public",
     "prompt_rows",
     "result_code",
     "submission_can_view",
     "submission_completions",
     "submission_detail",
     "submission_eta_seconds",
+    "submission_flags",
     "submission_get",
     "submission_get_visible",
+    "submission_moderation_history",
     "submission_progress",
     "submission_result_rows",
     "submissions_visible_to",

@@ -151,6 +151,11 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "eta_s": selectors.submission_eta_seconds(submission=submission),
             "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
             "command": exports.evaluate_command(),
+            "moderation_history": selectors.submission_moderation_history(submission=submission),
+            "flags": selectors.submission_flags(submission=submission, user=request.user),
+            "can_flag": submission.is_public
+            and request.user.is_authenticated
+            and submission.user_id != request.user.pk,
         },
     )
 
