@@ -28,7 +28,7 @@ def _no_static_root() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _portal_settings(settings: Any) -> None:
-    """No manifest for static files, the test tasks, open uploads, a separate Redis database."""
+    """No manifest for static files, the test tasks, a separate Redis database, fast hashing."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -38,6 +38,8 @@ def _portal_settings(settings: Any) -> None:
         name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600}
         for name in ("evaluate", "calibrate", "default")
     }
+    # Password hashing is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -325,8 +325,9 @@ def test_submission_page_pins_its_queries(client, judged, django_assert_num_quer
         [{"task_id": slug, "completion": "FAST"} for slug in ("alpha", "beta", "gamma")] * 3
     )
 
-    # submission, light results, the page's results with code, calibrations
-    with django_assert_num_queries(4):
+    # submission (with the access check), light results, the page's results with code,
+    # calibrations, the moderation history
+    with django_assert_num_queries(5):
         response = client.get(submission.get_absolute_url())
 
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from portal import selectors, services
@@ -19,6 +20,15 @@ from portal.models import (
 )
 
 User = get_user_model()
+
+
+def _moderator():
+    """A staff member of the Moderators group (created by migration 0004)."""
+    user = User.objects.create_user("mod", password="mod-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
 FAST = [{"task_id": "alpha", "completion": "FAST"}]
 
 
@@ -28,7 +38,7 @@ def people(db):
     return {
         "owner": User.objects.create_user("owner", password="owner-password-1"),
         "other": User.objects.create_user("other", password="other-password-1"),
-        "staff": User.objects.create_user("mod", password="mod-password-1", is_staff=True),
+        "staff": _moderator(),
     }
 
 
