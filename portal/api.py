@@ -34,7 +34,8 @@ def submissions(request: HttpRequest) -> JsonResponse:
     except services.SubmissionInvalid as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
     except services.SubmissionDuplicate as exc:
-        return JsonResponse({"detail": str(exc), "duplicate_of": exc.existing.pk}, status=409)
+        duplicate_of = exc.existing.pk if exc.existing is not None else None
+        return JsonResponse({"detail": str(exc), "duplicate_of": duplicate_of}, status=409)
     except services.UploadNotAllowed as exc:
         return JsonResponse({"detail": str(exc)}, status=403)
     except services.UploadThrottled as exc:

@@ -39,7 +39,7 @@ from portal.models import (
     Verdict,
     Weights,
 )
-from portal.selectors import DIFFICULTIES, task_set_fingerprint
+from portal.selectors import DIFFICULTIES, submission_can_view, task_set_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ class UploadThrottled(Exception):
 class SubmissionDuplicate(Exception):
     """The same file, or the same model and version, was already submitted (`existing`)."""
 
-    def __init__(self, message: str, existing: Submission) -> None:
+    def __init__(self, message: str, existing: Submission | None) -> None:
         super().__init__(message)
+        # None when the uploader may not see the earlier entry (another user's private one).
         self.existing = existing
 
 
@@ -319,6 +320,7 @@ def submission_create(
             model_name=model_name,
             model_version=metadata.model_version.strip(),
             content_sha256=content_sha256,
+            user=user,
         )
     tasks = {task.slug: task for task in Task.objects.only("pk", "slug")}
     parsed = parse_completions(
@@ -364,14 +366,23 @@ def submission_create(
     return submission
 
 
-def submission_check_duplicate(*, model_name: str, model_version: str, content_sha256: str) -> None:
+def submission_check_duplicate(
+    *,
+    model_name: str,
+    model_version: str,
+    content_sha256: str,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> None:
     """Raise `SubmissionDuplicate` if this file, or this model and version, is already in.
 
-    A submission that stopped with an error does not count: it may be submitted again.
+    A submission that stopped with an error does not count: it may be submitted again. An
+    earlier entry the uploader may not see (another user's, not public) is not named.
     """
     earlier = Submission.objects.exclude(status=SubmissionStatus.ERROR).order_by("pk")
     same_file = earlier.filter(content_sha256=content_sha256).first()
     if same_file is not None:
+        if not submission_can_view(submission=same_file, user=user):
+            raise SubmissionDuplicate("This file was already submitted by another account.", None)
         raise SubmissionDuplicate(
             f"This file was already submitted as #{same_file.pk} ({same_file.display_name}).",
             same_file,
@@ -381,10 +392,12 @@ def submission_check_duplicate(*, model_name: str, model_version: str, content_s
     ).first()
     if same_model is not None:
         what = f"{model_name} {model_version}".strip()
+        visible = submission_can_view(submission=same_model, user=user)
+        where = f" as #{same_model.pk}" if visible else " by another account"
         raise SubmissionDuplicate(
-            f"{what} was already submitted as #{same_model.pk}; give the new run a different "
+            f"{what} was already submitted{where}; give the new run a different "
             "version (for example the date or the generation settings).",
-            same_model,
+            same_model if visible else None,
         )
 
 

@@ -96,7 +96,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     """Upload a completions file with the model's metadata; on success go to its page."""
     form = SubmissionUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
-    duplicate = None
+    duplicate, already = None, False
     status = 200
     if request.method == "POST":
         status = 400
@@ -111,7 +111,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             except services.SubmissionInvalid as exc:
                 errors = exc.errors
             except services.SubmissionDuplicate as exc:
-                errors, duplicate, status = [str(exc)], exc.existing, 409
+                errors, duplicate, already, status = [str(exc)], exc.existing, True, 409
             except services.UploadNotAllowed as exc:
                 errors, status = [str(exc)], 403
             except services.UploadThrottled as exc:
@@ -125,6 +125,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             "form": form,
             "errors": errors,
             "duplicate": duplicate,
+            "already": already,
             "max_upload_bytes": settings.MERCURY_MAX_UPLOAD_BYTES,
         },
         status=status,

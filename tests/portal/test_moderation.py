@@ -349,3 +349,31 @@ def test_admin_trust_action_records_it(admin_client, people):
     assert response.status_code == 302
     assert Profile.objects.get(user=people["owner"]).trusted
     assert AuditLog.objects.get().action == ModerationAction.TRUST
+
+
+def test_a_duplicate_of_another_users_private_entry_is_refused_without_naming_it(
+    client, pending, people, jsonl, upload_file
+):
+    client.force_login(people["other"])
+    data = jsonl(*FAST)
+
+    page = client.post(reverse("portal:upload"), {"model_name": "x", "file": upload_file(data)})
+    api = client.post(
+        reverse("portal:api_submissions"),
+        {
+            "model_name": "awaiting",
+            "file": upload_file(jsonl({"task_id": "alpha", "completion": "y"})),
+        },
+        HTTP_AUTHORIZATION=f"Token {services.api_token_create(user=people['other']).key}",
+    )
+
+    assert page.status_code == 409
+    body = page.content.decode()
+    assert "already submitted by another account" in body
+    assert "awaiting" not in body and f"/submissions/{pending.pk}/" not in body
+    assert api.status_code == 409
+    assert api.json() == {
+        "detail": "awaiting was already submitted by another account; give the new run a "
+        "different version (for example the date or the generation settings).",
+        "duplicate_of": None,
+    }
