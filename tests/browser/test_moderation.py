@@ -1,0 +1,52 @@
+"""Browser: a moderator hides an entry through the admin, with a reason; the owner sees why."""
+
+import pytest
+
+from tests.browser.conftest import sign_in
+from tests.browser.test_pages import page, site  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def test_moderator_hides_an_entry_with_a_reason_and_the_owner_sees_it(
+    site,  # noqa: F811
+    live_server,
+    page,  # noqa: F811
+    django_user_model,
+):
+    from django.contrib.auth.models import Group
+
+    from portal.models import AuditLog, Submission
+
+    owner = django_user_model.objects.create_user("owner", password="owner-password-1")
+    moderator = django_user_model.objects.create_user(
+        "moderator", password="moderator-password-1", is_staff=True
+    )
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    entry = Submission.objects.get(model_name="steady-model")
+    Submission.objects.filter(pk=entry.pk).update(user=owner)
+    base = live_server.url
+
+    sign_in(page, base, moderator)
+    page.goto(f"{base}/admin/portal/submission/?moderation__exact=approved")
+    page.check(f"input[name=_selected_action][value='{entry.pk}']")
+    page.select_option("select[name=action]", "hide")
+    page.click("button[name=index]")
+    page.wait_for_selector("textarea[name=reason]")
+    page.fill("textarea[name=reason]", "the model card link is broken")
+    page.click("input[type=submit]")
+    page.wait_for_selector(".messagelist")
+
+    assert "Hide: 1 submission(s)." in page.locator(".messagelist").inner_text()
+    assert AuditLog.objects.get().reason == "the model card link is broken"
+    # Django's admin pages have no favicon link: the browser's /favicon.ico 404 is not ours.
+    page.problems.clear()
+    page.goto(f"{base}/")
+    assert "steady-model" not in page.locator("table.leaderboard").inner_text()
+
+    page.context.clear_cookies()
+    sign_in(page, base, owner)
+    page.goto(f"{base}/submissions/{entry.pk}/")
+    notice = page.locator("#moderation-notice").inner_text()
+    assert "hid this entry" in notice and "the model card link is broken" in notice
+    assert page.problems == [], page.problems
