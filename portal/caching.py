@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import django
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -71,9 +72,10 @@ def enabled() -> bool:
 
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the portal's code and templates: a deploy never reads entries of the last one."""
+    """A hash of the portal's code, templates and Django version, the harness and this host:
+    a deploy never reads (pickled) entries written by the last one."""
     root = Path(settings.BASE_DIR)
-    digest = hashlib.sha256(f"{HARNESS_VERSION}\0{current_host()}".encode())
+    digest = hashlib.sha256(f"{django.get_version()}\0{HARNESS_VERSION}\0{current_host()}".encode())
     for path in sorted([*root.glob("portal/**/*.py"), *root.glob("templates/**/*.html")]):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
