@@ -72,8 +72,12 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def _references_jsonl(count: int, tasks_dir: Path, known: set[str]) -> bytes:
-    """One completion per task the portal knows: its canonical reference solution."""
+def _references_jsonl(count: int, tasks_dir: Path, known: set[str], run: str) -> bytes:
+    """One completion per task the portal knows: its canonical reference solution.
+
+    A comment naming the `run` ends each one, so that a second run's file is not refused as a
+    duplicate of the first.
+    """
     rows: list[str] = []
     for task_dir in sorted(tasks_dir.iterdir()):
         meta_path = task_dir / "task.json"
@@ -83,11 +87,12 @@ def _references_jsonl(count: int, tasks_dir: Path, known: set[str]) -> bytes:
         if meta["slug"] not in known:
             continue
         source = (task_dir / "refs" / f"{meta['canonical']}.py").read_text()
+        source += f"\n# bench/load.py run {run}\n"
         rows.append(json.dumps({"task_id": meta["slug"], "completion": source}))
     return ("\n".join(rows) + "\n").encode()
 
 
-def _upload(host: str, port: int, data: bytes, model_name: str) -> int:
+def _upload(host: str, port: int, data: bytes, model_name: str, model_version: str) -> int:
     """Upload through the HTML form (CSRF cookie and token); returns the new submission's id."""
     status, body, response = _request(host, port, "GET", "/upload/")
     if status != 200:
@@ -100,7 +105,7 @@ def _upload(host: str, port: int, data: bytes, model_name: str) -> int:
     fields = {
         "csrfmiddlewaretoken": token.group(1).decode(),
         "model_name": model_name,
-        "model_version": uuid.uuid4().hex[:8],
+        "model_version": model_version,
     }
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -220,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.submit_references:
         _status_code, body, _ = _request(host, port, "GET", "/api/tasks/")
         known = {t.get("slug") or t.get("task_id") for t in json.loads(body)["results"]}
-        data = _references_jsonl(args.submit_references, args.tasks, known)
-        submission_id = _upload(host, port, data, "bench-load-references")
+        run = uuid.uuid4().hex[:8]
+        data = _references_jsonl(args.submit_references, args.tasks, known, run)
+        submission_id = _upload(host, port, data, "bench-load-references", run)
         print(f"uploaded submission {submission_id} ({data.count(b'\n')} tasks)", flush=True)
     pages = _pages(host, port, submission_id)
     before = _status(host, port, submission_id) if submission_id else None

@@ -7,13 +7,14 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from portal import services
+from portal import caching, services
 from portal.models import (
     ApiToken,
     AuditLog,
@@ -33,6 +34,28 @@ from portal.services.moderation import TRANSITIONS
 User = get_user_model()
 
 
+class PublicDataAdmin(admin.ModelAdmin):
+    """Admin of rows the public pages show: every edit or deletion invalidates the page cache."""
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        caching.public_data_changed()
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        caching.public_data_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        super().delete_model(request, obj)
+        caching.public_data_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        caching.public_data_changed()
+
+
 class ReferenceInline(admin.TabularInline):
     model = Reference
     extra = 0
@@ -40,7 +63,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(PublicDataAdmin):
     list_display = ["lc_id", "slug", "title", "difficulty", "checker", "version", "fingerprint"]
     list_filter = ["difficulty", "checker", "origin"]
     search_fields = ["slug", "title"]
@@ -56,7 +79,7 @@ class TestSuiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Calibration)
-class CalibrationAdmin(admin.ModelAdmin):
+class CalibrationAdmin(PublicDataAdmin):
     list_display = ["task", "host", "harness_version", "spread", "flagged", "created_at"]
     list_filter = ["flagged", "harness_version", "host"]
     search_fields = ["task__slug"]
@@ -90,7 +113,7 @@ class OpenFlagsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(PublicDataAdmin):
     list_display = [
         "id",
         "model_name",
@@ -253,7 +276,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(PublicDataAdmin):
     list_display = [
         "submission",
         "task",

@@ -5,7 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import selectors, services
+from portal import caching, selectors, services
 from portal.forms import SubmissionUploadForm
 
 
@@ -54,13 +54,20 @@ def submissions(request: HttpRequest) -> JsonResponse:
 def leaderboard(request: HttpRequest) -> JsonResponse:
     """GET /api/leaderboard/: the public rows (same filter and sort parameters as the page)."""
     query = selectors.LeaderboardQuery.from_params(request.GET)
-    return JsonResponse({"results": selectors.leaderboard_api_rows(query=query)})
+    rows = caching.memoize(
+        caching.LEADERBOARD,
+        "api-leaderboard",
+        query.params(page=1),
+        lambda: selectors.leaderboard_api_rows(query=query),
+    )
+    return JsonResponse({"results": rows})
 
 
 @require_GET
 def tasks(request: HttpRequest) -> JsonResponse:
     """GET /api/tasks/: the tasks with their prompts."""
-    return JsonResponse({"results": selectors.tasks_api_rows()})
+    rows = caching.memoize(caching.TASKS, "api-tasks", {}, selectors.tasks_api_rows)
+    return JsonResponse({"results": rows})
 
 
 @require_GET

@@ -84,6 +84,17 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has several writers (gunicorn, one RQ worker per core). Transactions
+    # take the write lock when they begin, so none fails with "database is locked" upgrading a
+    # read lock; writers wait for each other up to `timeout`, and WAL lets readers go on.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,6 +142,40 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
 }
 RQ = {"COMMIT_MODE": "on_db_commit"}
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """`url` (redis://[auth@]host[:port][/db][?query]) pointing at database `db` instead."""
+    base, _, query = url.partition("?")
+    scheme, _, rest = base.partition("://")
+    netloc = rest.split("/", 1)[0]
+    return f"{scheme}://{netloc}/{db}" + (f"?{query}" if query else "")
+
+
+def _redis_db(url: str) -> int:
+    path = url.partition("?")[0].partition("://")[2].partition("/")[2]
+    return int(path) if path.isdigit() else 0
+
+
+# The cache of the public pages (portal.caching): its own Redis database, by default the one
+# after REDIS_URL's, so that clearing it never touches the queues. Entries live at most
+# MERCURY_PAGE_CACHE_SECONDS (a safety net: every change of public data invalidates them at
+# once); 0 turns the page cache off.
+MERCURY_CACHE_URL = os.environ.get("MERCURY_CACHE_URL") or redis_url_with_db(
+    REDIS_URL, (_redis_db(REDIS_URL) + 1) % 16
+)
+MERCURY_PAGE_CACHE_SECONDS = env_int("MERCURY_PAGE_CACHE_SECONDS", 300)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": MERCURY_CACHE_URL,
+        "KEY_PREFIX": "mercury",
+        "TIMEOUT": MERCURY_PAGE_CACHE_SECONDS,
+        # A cache that does not answer must not hold pages up: portal.caching then renders
+        # uncached.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
 
 MERCURY_TASKS_DIR = Path(os.environ.get("MERCURY_TASKS_DIR") or BASE_DIR / "fixtures" / "tasks")
 MERCURY_MAX_UPLOAD_BYTES = env_int("MERCURY_MAX_UPLOAD_BYTES", 50 * 2**20)

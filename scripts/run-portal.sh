@@ -3,8 +3,9 @@
 # in the foreground until Ctrl-C, which stops everything this script started.
 #
 # Environment (see .env.example): REDIS_URL, DATABASE_URL, MERCURY_WORKERS (default: one per
-# core), GUNICORN_WORKERS (default 2), MERCURY_BIND (default 127.0.0.1:8000),
-# MERCURY_ADMIN_USER / MERCURY_ADMIN_PASSWORD, and the DJANGO_* settings.
+# core), MERCURY_WORKER_NICE (default 10), GUNICORN_WORKERS (default 2), GUNICORN_THREADS
+# (default 8), MERCURY_BIND (default 127.0.0.1:8000), MERCURY_ADMIN_USER /
+# MERCURY_ADMIN_PASSWORD, and the DJANGO_* settings.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,8 +17,12 @@ PY="$VENV/bin/python"
 BIND="${MERCURY_BIND:-127.0.0.1:8000}"
 WORKERS="${MERCURY_WORKERS:-$(nproc)}"
 GUNICORN_WORKERS="${GUNICORN_WORKERS:-2}"
+GUNICORN_THREADS="${GUNICORN_THREADS:-8}"
+WORKER_NICE="${MERCURY_WORKER_NICE:-10}"
 [[ "$WORKERS" =~ ^[0-9]+$ ]] || die "MERCURY_WORKERS must be a number, not '$WORKERS'"
 [[ "$GUNICORN_WORKERS" =~ ^[1-9][0-9]*$ ]] || die "GUNICORN_WORKERS must be a positive number"
+[[ "$GUNICORN_THREADS" =~ ^[1-9][0-9]*$ ]] || die "GUNICORN_THREADS must be a positive number"
+[[ "$WORKER_NICE" =~ ^[0-9]+$ && "$WORKER_NICE" -le 19 ]] || die "MERCURY_WORKER_NICE must be 0..19"
 mkdir -p "$VAR_DIR"
 BIND_HOST="${BIND%:*}"
 if [[ "$BIND" == *:* ]] && timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "${BIND_HOST:-127.0.0.1}" "${BIND##*:}" 2>/dev/null; then
@@ -87,11 +92,14 @@ if [ "$WORKERS" -gt 0 ]; then
     warn "not running as root: nsjail needs root for its namespaces and cgroups, so" \
       "evaluations will fail. Run \`make run\` as root (or the workers: see docs/deployment.md)."
   fi
-  log "starting $WORKERS RQ worker(s): manage.py rqworker --with-scheduler evaluate calibrate default (log: var/worker-N.log)"
+  log "starting $WORKERS RQ worker(s) at nice $WORKER_NICE: manage.py rqworker --with-scheduler evaluate calibrate default (log: var/worker-N.log)"
   # A worker that loses Redis in the middle of a job exits; like systemd's Restart=always, the
   # loop starts it again. --with-scheduler: retries wait in RQ's scheduled registry.
+  # Niced below gunicorn, so pages stay fast while a submission is judged. Timing is not
+  # affected: the harness reads a per-thread CPU clock, which counts only the time the code ran
+  # (and nsjail runs the jailed code at nice 19 in any case); docs/deployment.md has the check.
   for i in $(seq "$WORKERS"); do
-    setsid bash -c 'while :; do
+    setsid nice -n "$WORKER_NICE" bash -c 'while :; do
         "$0" manage.py rqworker --with-scheduler evaluate calibrate default
         echo "[mercury] worker exited with status $?; starting it again in 5 s" >&2
         sleep 5
@@ -105,11 +113,14 @@ fi
 # The stale-run detector: enqueue again what Redis lost or a dead worker left (at once, then
 # every minute). Safe with several hosts running it.
 log "starting the stale-run detector: manage.py recover_submissions --every 60 (log: var/recover.log)"
-setsid "$PY" manage.py recover_submissions --every 60 >>"$VAR_DIR/recover.log" 2>&1 &
+setsid nice -n "$WORKER_NICE" "$PY" manage.py recover_submissions --every 60 >>"$VAR_DIR/recover.log" 2>&1 &
 PGIDS+=($!)
 
-log "starting gunicorn portal.wsgi on $BIND with $GUNICORN_WORKERS worker(s)"
+# gthread: a worker process serves GUNICORN_THREADS requests at once, so slow or keep-alive
+# clients do not queue behind each other; one process per core runs the Python.
+log "starting gunicorn portal.wsgi on $BIND with $GUNICORN_WORKERS worker(s) x $GUNICORN_THREADS threads"
 setsid "$VENV/bin/gunicorn" portal.wsgi -b "$BIND" --workers "$GUNICORN_WORKERS" \
+  --worker-class gthread --threads "$GUNICORN_THREADS" \
   --control-socket "$VAR_DIR/gunicorn.ctl" --access-logfile - --error-logfile - &
 GUNICORN_PID=$!
 PGIDS+=("$GUNICORN_PID")

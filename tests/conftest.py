@@ -42,6 +42,20 @@ def _portal_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _page_cache(settings: Any) -> None:
+    """The page cache in local memory, empty at the start of every test."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "mercury-tests",
+        }
+    }
+    cache.clear()
+
+
 @pytest.fixture
 def tiny_task(db: None) -> Any:
     """The test-only task `tiny-sum` (Easy), loaded from tests/portal/fixtures/tasks with its files."""

@@ -27,7 +27,7 @@ from evaluator.judge import (
     calibrate_task,
     judge_sample,
 )
-from portal import jobs
+from portal import caching, jobs
 from portal.models import (
     Calibration,
     Reference,
@@ -138,6 +138,7 @@ def task_upsert(*, etask: ev_tasks.Task) -> tuple[Task, str]:
             Reference.objects.update_or_create(
                 task=task, name=name, defaults={"source": source_code}
             )
+        caching.public_data_changed()  # the task set's fingerprint marks stale rows
     return task, "created" if created else "updated"
 
 
@@ -220,6 +221,7 @@ def calibration_ensure(
     except IntegrityError:
         # Another worker stored the same calibration concurrently: keep theirs.
         calibration = Calibration.objects.get(**key)
+    caching.public_data_changed(caching.TASKS)  # reference runtimes on the task pages
     return calibration
 
 
@@ -535,6 +537,7 @@ def submission_rejudge(*, submission_id: int) -> bool:
             diagnostic="",
             judged_at=None,
         )
+        caching.public_data_changed()  # a finished submission leaves the leaderboard meanwhile
         _evaluation_enqueue_on_commit(submission_id=submission_id)
     return True
 
@@ -751,6 +754,7 @@ def submission_aggregate(*, submission_id: int) -> Submission:
     submission.status = SubmissionStatus.DONE
     submission.finished_at = timezone.now()
     submission.save(update_fields=[*AGGREGATE_FIELDS, "metrics", "status", "finished_at"])
+    caching.public_data_changed()
     return submission
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from portal import jobs
+from portal import caching, jobs
 from portal.models import (
     AuditLog,
     BatchStatus,
@@ -88,15 +88,6 @@ def _record(
     )
 
 
-def _public_data_changed() -> None:
-    """Tell the page caches that the set of public entries changed (after commit)."""
-    try:
-        from portal import caching
-    except ImportError:  # pragma: no cover - before the cache layer exists
-        return
-    transaction.on_commit(caching.public_data_changed)
-
-
 def submission_moderate(
     *, submission_id: int, actor: AbstractBaseUser, action: str, reason: str = ""
 ) -> Submission:
@@ -138,7 +129,7 @@ def submission_moderate(
             reason=reason,
         )
         if Moderation.APPROVED in (before, target):
-            _public_data_changed()
+            caching.public_data_changed()
     return submission
 
 
@@ -184,7 +175,7 @@ def submission_rejudge_recorded(
             reason=reason,
         )
         if submission.moderation == Moderation.APPROVED:
-            _public_data_changed()
+            caching.public_data_changed()
     return True
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal import charts, exports, selectors, services
+from portal import caching, charts, exports, selectors, services
 from portal.forms import SubmissionUploadForm
 from portal.models import Submission, SubmissionStatus
 from portal.templatetags.portal_format import duration, ms, pct, percent, verdict_label
@@ -29,6 +29,19 @@ def _visible(request: HttpRequest, pk: int) -> Submission:
     return selectors.submission_get_visible(submission_id=pk, user=request.user)
 
 
+def _leaderboard_params(request: HttpRequest) -> dict[str, str]:
+    """The leaderboard query as normalized URL parameters (the page cache's key)."""
+    return selectors.LeaderboardQuery.from_params(request.GET).params()
+
+
+def _page_params(request: HttpRequest, **_kwargs: Any) -> dict[str, int]:
+    return {"page": _page(request)}
+
+
+def _no_params(request: HttpRequest, **_kwargs: Any) -> dict[str, str]:
+    return {}
+
+
 def _download(content: str | bytes, *, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -36,9 +49,16 @@ def _download(content: str | bytes, *, content_type: str, filename: str) -> Http
 
 
 @require_GET
+@caching.public_page(caching.LEADERBOARD, _leaderboard_params)
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """The public leaderboard: filters, sort and page from the URL (its chart loads apart)."""
-    board = selectors.leaderboard(query=selectors.LeaderboardQuery.from_params(request.GET))
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    board = caching.memoize(
+        caching.LEADERBOARD,
+        "leaderboard",
+        query.params(),
+        lambda: selectors.leaderboard(query=query),
+    )
     return render(
         request,
         "portal/leaderboard.html",
@@ -57,16 +77,31 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def leaderboard_chart(request: HttpRequest) -> JsonResponse:
     """The Pass@1 vs Beyond@1 scatter of the (filtered) leaderboard, loaded by the page."""
-    board = selectors.leaderboard(query=selectors.LeaderboardQuery.from_params(request.GET))
-    return JsonResponse(charts.leaderboard_scatter_figure(rows=board.all_rows) or {})
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    figure = caching.memoize(
+        caching.LEADERBOARD,
+        "leaderboard-chart",
+        query.params(page=1),
+        lambda: (
+            charts.leaderboard_scatter_figure(rows=selectors.leaderboard(query=query).all_rows)
+            or {}
+        ),
+    )
+    return JsonResponse(figure)
 
 
 @require_GET
 def leaderboard_csv(request: HttpRequest) -> HttpResponse:
     """The (filtered) leaderboard as CSV, 0-100 scale with one decimal."""
-    rows = selectors.leaderboard_rows(query=selectors.LeaderboardQuery.from_params(request.GET))
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    content = caching.memoize(
+        caching.LEADERBOARD,
+        "leaderboard-csv",
+        query.params(page=1),
+        lambda: exports.leaderboard_csv(rows=selectors.leaderboard_rows(query=query)),
+    )
     return _download(
-        exports.leaderboard_csv(rows=rows),
+        content,
         content_type="text/csv; charset=utf-8",
         filename="mercury-leaderboard.csv",
     )
@@ -76,6 +111,20 @@ def leaderboard_csv(request: HttpRequest) -> HttpResponse:
 def leaderboard_json(request: HttpRequest) -> HttpResponse:
     """The (filtered) leaderboard as a JSON file (fractions 0..1)."""
     query = selectors.LeaderboardQuery.from_params(request.GET)
+    content = caching.memoize(
+        caching.LEADERBOARD,
+        "leaderboard-json",
+        query.params(page=1),
+        lambda: _leaderboard_json(query),
+    )
+    return _download(
+        content,
+        content_type="application/json",
+        filename="mercury-leaderboard.json",
+    )
+
+
+def _leaderboard_json(query: selectors.LeaderboardQuery) -> str:
     state = selectors.benchmark_state()
     body = {
         "task_set": state.task_set,
@@ -83,11 +132,7 @@ def leaderboard_json(request: HttpRequest) -> HttpResponse:
         "tasks_total": state.task_total,
         "results": selectors.leaderboard_api_rows(query=query),
     }
-    return _download(
-        json.dumps(body, indent=1),
-        content_type="application/json",
-        filename="mercury-leaderboard.json",
-    )
+    return json.dumps(body, indent=1)
 
 
 @login_required
@@ -280,17 +325,21 @@ def submission_bundle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def prompts_jsonl(request: HttpRequest) -> HttpResponse:
     """Every task's prompt as JSONL, ready for generation."""
+    content = caching.memoize(
+        caching.TASKS, "prompts", {}, lambda: exports.jsonl(rows=selectors.prompt_rows())
+    )
     return _download(
-        exports.jsonl(rows=selectors.prompt_rows()),
+        content,
         content_type="application/jsonl; charset=utf-8",
         filename="mercury-prompts.jsonl",
     )
 
 
 @require_GET
+@caching.public_page(caching.TASKS, _no_params)
 def task_list(request: HttpRequest) -> HttpResponse:
     """Every task, with calibration progress on this host."""
-    tasks = selectors.task_list()
+    tasks = caching.memoize(caching.TASKS, "task-list", {}, selectors.task_list)
     calibrated = sum(1 for task in tasks if task.calibrated)  # type: ignore[attr-defined]
     return render(
         request,
@@ -300,9 +349,16 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@caching.public_page(caching.TASKS, _page_params)
 def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A task: description, prompt, reference runtimes, the runtime chart, every model's result."""
-    detail = selectors.task_detail(slug=slug, page=_page(request))
+    page = _page(request)
+    detail = caching.memoize(
+        caching.TASKS,
+        "task-detail",
+        {"slug": slug, "page": page},
+        lambda: selectors.task_detail(slug=slug, page=page),
+    )
     return render(
         request,
         "portal/task_detail.html",
@@ -322,10 +378,15 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def task_chart(request: HttpRequest, slug: str) -> JsonResponse:
     """The task's runtime chart as Plotly JSON: references and every public sample's runtime."""
-    data = selectors.task_chart_data(slug=slug)
-    return JsonResponse(
-        charts.task_runtime_figure(runtimes=data["runtimes"], points=data["points"]) or {}
+    figure = caching.memoize(
+        caching.TASKS, "task-chart", {"slug": slug}, lambda: _task_figure(slug)
     )
+    return JsonResponse(figure)
+
+
+def _task_figure(slug: str) -> dict[str, Any]:
+    data = selectors.task_chart_data(slug=slug)
+    return charts.task_runtime_figure(runtimes=data["runtimes"], points=data["points"]) or {}
 
 
 def _ids(request: HttpRequest) -> list[int]:

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from portal import checks
-from portal.settings import env_bool, env_int
+from portal.settings import env_bool, env_int, redis_url_with_db
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,19 @@ def test_plotly_js_is_served_from_the_installed_package():
 
     assert found and found.endswith("plotly/package_data/plotly.min.js")
     assert finders.find("vendor/widgetbundle.js") in (None, [], "")
+
+
+@pytest.mark.parametrize(
+    ("url", "db", "expected"),
+    [
+        ("redis://127.0.0.1:6379/0", 1, "redis://127.0.0.1:6379/1"),
+        ("redis://:secret@10.0.0.5:6379", 1, "redis://:secret@10.0.0.5:6379/1"),
+        (
+            "rediss://cache.example.org:6380/3?ssl_cert_reqs=none",
+            4,
+            "rediss://cache.example.org:6380/4?ssl_cert_reqs=none",
+        ),
+    ],
+)
+def test_the_page_cache_gets_its_own_redis_database(url, db, expected):
+    assert redis_url_with_db(url, db) == expected
