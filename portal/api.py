@@ -38,7 +38,9 @@ def submissions(request: HttpRequest) -> JsonResponse:
     except services.UploadNotAllowed as exc:
         return JsonResponse({"detail": str(exc)}, status=403)
     except services.UploadThrottled as exc:
-        return JsonResponse({"detail": str(exc)}, status=429, headers={"Retry-After": "300"})
+        return JsonResponse(
+            {"detail": str(exc)}, status=429, headers={"Retry-After": str(exc.retry_after)}
+        )
     return JsonResponse(
         {
             "id": submission.pk,

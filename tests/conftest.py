@@ -28,12 +28,15 @@ def _no_static_root() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _portal_settings(settings: Any) -> None:
-    """No manifest for static files, the test tasks, open uploads, a separate Redis database."""
+    """No manifest for static files, the test tasks, no quotas, a separate Redis database."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MERCURY_TASKS_DIR = TEST_TASKS_DIR
+    # Per-user quotas are off unless a test sets them (tests/portal/test_quotas.py).
+    settings.MERCURY_SUBMISSIONS_PER_DAY = 0
+    settings.MERCURY_MAX_QUEUED_PER_USER = 0
     settings.RQ_QUEUES = {
         name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600}
         for name in ("evaluate", "calibrate", "default")

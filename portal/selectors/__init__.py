@@ -6,6 +6,7 @@ from portal.selectors.access import (
     submission_get_visible,
     submissions_visible_to,
 )
+from portal.selectors.accounts import Quota, api_tokens_of, quota_for, submissions_of
 from portal.selectors.common import (
     DIFFICULTIES,
     BenchmarkState,
@@ -63,9 +64,11 @@ __all__ = [
     "LeaderboardQuery",
     "LeaderboardRow",
     "PageInfo",
+    "Quota",
     "SubmissionDetail",
     "TaskDetail",
     "TaskResults",
+    "api_tokens_of",
     "assign_ranks",
     "benchmark_state",
     "calibration_is_current",
@@ -81,6 +84,7 @@ __all__ = [
     "leaderboard_row_dict",
     "leaderboard_rows",
     "prompt_rows",
+    "quota_for",
     "result_code",
     "submission_can_view",
     "submission_completions",
@@ -90,6 +94,7 @@ __all__ = [
     "submission_get_visible",
     "submission_progress",
     "submission_result_rows",
+    "submissions_of",
     "submissions_visible_to",
     "task_chart_data",
     "task_count",

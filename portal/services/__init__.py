@@ -39,7 +39,7 @@ from portal.models import (
     Verdict,
     Weights,
 )
-from portal.selectors import DIFFICULTIES, task_set_fingerprint
+from portal.selectors import DIFFICULTIES, quota_for, task_set_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,11 @@ class UploadNotAllowed(Exception):
 
 
 class UploadThrottled(Exception):
-    """Too much work is waiting; the upload may be tried again later."""
+    """Too much work is waiting, or a quota is used up; try again in `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SubmissionDuplicate(Exception):
@@ -298,6 +302,9 @@ def submission_create(
     # None is the system (commands, imports); a person must be signed in to own an entry.
     if user is not None and not user.is_authenticated:
         raise UploadNotAllowed("Sign in to upload completions.")
+    quota = quota_for(user=user)
+    if quota.refusal:
+        raise UploadThrottled(quota.refusal, retry_after=quota.retry_after_s)
     limit = settings.MERCURY_MAX_ACTIVE_SUBMISSIONS
     active = Submission.objects.filter(
         status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
@@ -803,11 +810,14 @@ def task_import_mercury(
 # Services of other domains, re-exported so that callers keep writing `services.<name>`.
 from portal.services.accounts import (  # noqa: E402
     NewApiToken as NewApiToken,
+    SignupClosed as SignupClosed,
     api_token_authenticate as api_token_authenticate,
     api_token_create as api_token_create,
     api_token_hash as api_token_hash,
     api_token_revoke as api_token_revoke,
     profile_of as profile_of,
+    profile_set_notify as profile_set_notify,
+    user_signup as user_signup,
 )
 from portal.services.moderation import (  # noqa: E402
     FlagInvalid as FlagInvalid,
