@@ -44,6 +44,10 @@ portal_patterns = [
     path("api/tasks/", api.tasks, name="api_tasks"),
     path("api/submissions/", api.submissions, name="api_submissions"),
     path("api/submissions/<int:pk>/", api.submission, name="api_submission"),
+    path(
+        "api/submissions/<int:pk>/results/", api.submission_results, name="api_submission_results"
+    ),
+    path("api/tasks/<slug:slug>/", api.task, name="api_task"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/profile/", accounts.profile, name="profile"),
     path("accounts/profile/tokens/", accounts.api_token_create, name="token_create"),

@@ -7,6 +7,7 @@ from portal.selectors.access import (
     submissions_visible_to,
 )
 from portal.selectors.accounts import Quota, api_tokens_of, quota_for, submissions_of
+from portal.selectors.api import submission_api_results, submissions_api_rows, task_api_detail
 from portal.selectors.common import (
     DIFFICULTIES,
     BenchmarkState,
@@ -86,6 +87,7 @@ __all__ = [
     "prompt_rows",
     "quota_for",
     "result_code",
+    "submission_api_results",
     "submission_can_view",
     "submission_completions",
     "submission_detail",
@@ -94,8 +96,10 @@ __all__ = [
     "submission_get_visible",
     "submission_progress",
     "submission_result_rows",
+    "submissions_api_rows",
     "submissions_of",
     "submissions_visible_to",
+    "task_api_detail",
     "task_chart_data",
     "task_count",
     "task_detail",

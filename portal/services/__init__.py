@@ -40,6 +40,7 @@ from portal.models import (
     Weights,
 )
 from portal.selectors import DIFFICULTIES, quota_for, task_set_fingerprint
+from portal.services.notifications import submission_notify_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -478,7 +479,7 @@ def submission_start(*, submission_id: int) -> bool:
 
 def submission_fail(*, submission_id: int, message: str) -> bool:
     """Mark an unfinished submission failed (RQ gave up on one of its jobs); staff may requeue."""
-    return (
+    failed = (
         Submission.objects.filter(
             pk=submission_id, status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
         ).update(
@@ -488,6 +489,9 @@ def submission_fail(*, submission_id: int, message: str) -> bool:
         )
         == 1
     )
+    if failed:
+        submission_notify_on_commit(submission_id=submission_id)
+    return failed
 
 
 def submission_requeue(*, submission_id: int) -> bool:
@@ -592,6 +596,7 @@ def submission_finish(*, submission_id: int) -> bool:
         if won != 1:
             return False
         submission_aggregate(submission_id=submission_id)
+        submission_notify_on_commit(submission_id=submission_id)
     return True
 
 
