@@ -89,6 +89,19 @@ def make_task(db: None) -> Callable[..., Any]:
     return make
 
 
+def sandbox_works() -> bool:
+    """Whether this host can judge in the real nsjail sandbox (root, prepared host)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        from evaluator.sandbox import prepare_host
+
+        prepare_host()
+    except Exception:  # noqa: BLE001 - any failure means: use the fake judge
+        return False
+    return True
+
+
 class FakeJudge:
     """Stands in for the sandbox: the completion's text decides the verdict."""
 
