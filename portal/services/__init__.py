@@ -30,6 +30,7 @@ from evaluator.judge import (
 from portal import jobs
 from portal.models import (
     Calibration,
+    Profile,
     Reference,
     Result,
     Submission,
@@ -303,9 +304,7 @@ def submission_create(
     # None is the system (commands, imports); a person must be signed in to own an entry.
     if user is not None and not user.is_authenticated:
         raise UploadNotAllowed("Sign in to upload completions.")
-    quota = quota_for(user=user)
-    if quota.refusal:
-        raise UploadThrottled(quota.refusal, retry_after=quota.retry_after_s)
+    _quota_check(user=user)
     limit = settings.MERCURY_MAX_ACTIVE_SUBMISSIONS
     active = Submission.objects.filter(
         status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
@@ -348,6 +347,7 @@ def submission_create(
         raise SubmissionInvalid(["line 0: the file holds no completions"])
     owner = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
+        _quota_check(user=owner, lock=True)
         submission = Submission.objects.create(
             user=owner,
             model_name=model_name,
@@ -370,6 +370,21 @@ def submission_create(
         submission_auto_approve(submission=submission)
         _evaluation_enqueue_on_commit(submission_id=submission.pk, n_samples=len(parsed.samples))
     return submission
+
+
+def _quota_check(*, user: AbstractBaseUser | AnonymousUser | None, lock: bool = False) -> None:
+    """Raise `UploadThrottled` when the user's upload quota is used up (see `quota_for`).
+
+    With `lock`, inside the transaction that stores the upload, the user's profile row is locked
+    first, so two uploads of one user at once cannot both take the last place (on PostgreSQL;
+    SQLite has no row locks).
+    """
+    if lock and user is not None and user.is_authenticated and not user.is_staff:
+        profile_of(user=user)
+        list(Profile.objects.select_for_update().filter(user=user).values_list("pk", flat=True))
+    quota = quota_for(user=user)
+    if quota.refusal:
+        raise UploadThrottled(quota.refusal, retry_after=quota.retry_after_s)
 
 
 def submission_check_duplicate(*, model_name: str, model_version: str, content_sha256: str) -> None:
