@@ -17,6 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal import selectors, services
 from portal.account_forms import ApiTokenForm, NotificationForm, SignUpForm
 
+# The profile lists this many of the user's newest submissions (staff may have many more).
+PROFILE_SUBMISSIONS = 100
+
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
@@ -48,7 +51,8 @@ def _profile(request: HttpRequest, *, status: int = 200, **context: Any) -> Http
         {
             "profile": profile,
             "tokens": selectors.api_tokens_of(user=user),
-            "submissions": selectors.submissions_of(user=user),
+            "submissions": selectors.submissions_of(user=user)[:PROFILE_SUBMISSIONS],
+            "submissions_total": selectors.submissions_of(user=user).count(),
             "quota": selectors.quota_for(user=user),
             "token_form": context.pop("token_form", None) or ApiTokenForm(),
             "notify_form": NotificationForm(initial={"notify_by_email": profile.notify_by_email}),

@@ -245,3 +245,28 @@ def test_profile_lists_own_submissions_in_every_state_with_the_reason(
     assert "suspected copy of the references" in body
     assert hidden.get_absolute_url() in body
     assert "Hidden" in body and "Pending" in body
+
+
+def test_sign_in_link_returns_to_the_page_but_not_to_an_account_page(client, db):
+    tasks = client.get(reverse("portal:task_list")).content.decode()
+    login = client.get(reverse("login")).content.decode()
+
+    assert 'href="/accounts/login/?next=/tasks/"' in tasks
+    assert 'href="/accounts/login/"' in login and "?next=/accounts/login/" not in login
+
+
+def test_profile_lists_the_newest_submissions_up_to_its_limit(
+    client, alice, make_task, create_submission, monkeypatch
+):
+    from portal.views import accounts
+
+    monkeypatch.setattr(accounts, "PROFILE_SUBMISSIONS", 2)
+    make_task(slug="alpha")
+    for name in ("entry-one", "entry-two", "entry-three"):
+        create_submission([{"task_id": "alpha", "completion": "x"}], model_name=name, user=alice)
+    client.force_login(alice)
+
+    body = client.get(reverse("portal:profile")).content.decode()
+
+    assert "entry-three" in body and "entry-two" in body and "entry-one" not in body
+    assert "The newest 2 of 3." in body
