@@ -28,6 +28,7 @@ class ApiTokenForm(forms.Form):
     """The name of a new API token."""
 
     name = forms.CharField(
+        label="Name of a new token",
         max_length=100,
         required=False,
         strip=True,
