@@ -1,25 +1,82 @@
-"""JSON API (DESIGN §5): token-authenticated uploads; leaderboard, tasks and status reads."""
+"""JSON API (DESIGN §5, docs/openapi.yaml): token-authenticated uploads and reads.
+
+Every answer is JSON, errors included: `{"detail": ...}` with 401 (and `WWW-Authenticate:
+Token`), 403, 404, 405 (and `Allow`), 409 or 429 (and `Retry-After`); `{"errors": [...]}` with
+400.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from portal import caching, selectors, services
 from portal.forms import SubmissionUploadForm
 
+TOKEN_HELP = "Send a valid API token: 'Authorization: Token <key>'."
 
-@csrf_exempt  # token-authenticated, no cookies involved
-@require_POST
-def submissions(request: HttpRequest) -> JsonResponse:
-    """POST /api/submissions/ (multipart `file`, `model_name`): 201 {"id", "status", "url"}."""
+View = Callable[..., HttpResponse]
+
+
+class _Unauthorized(Exception):
+    """No valid token where one is needed, or a bad or revoked one was sent."""
+
+
+def _error(detail: str, status: int, **headers: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status, headers=headers)
+
+
+def api_view(*methods: str) -> Callable[[View], View]:
+    """Allow only `methods` (GET implies HEAD) and answer 401, 404 and 405 as JSON."""
+    allowed = {*methods, *(["HEAD"] if "GET" in methods else [])}
+
+    def decorate(view: View) -> View:
+        @csrf_exempt  # token-authenticated: a write never relies on the session cookie
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                return _error(
+                    f"{request.method} is not allowed here; use {' or '.join(methods)}.",
+                    405,
+                    Allow=", ".join(sorted(allowed)),
+                )
+            try:
+                return view(request, *args, **kwargs)
+            except _Unauthorized as exc:
+                return _error(str(exc), 401, **{"WWW-Authenticate": "Token"})
+            except Http404 as exc:
+                return _error(str(exc) or "Not found.", 404)
+
+        return wrapper
+
+    return decorate
+
+
+def _token_user(request: HttpRequest) -> AbstractBaseUser:
+    """The user of the request's valid, unrevoked token; 401 otherwise."""
     user = services.api_token_authenticate(header=request.headers.get("Authorization", ""))
     if user is None:
-        response = JsonResponse(
-            {"detail": "Send a valid API token: 'Authorization: Token <key>'."}, status=401
-        )
-        response["WWW-Authenticate"] = "Token"
-        return response
+        raise _Unauthorized(TOKEN_HELP)
+    return user
+
+
+def _viewer(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    """The token's user when an Authorization header is sent (401 if it is not valid), else the
+    session's user (anonymous for a script without a token)."""
+    if request.headers.get("Authorization"):
+        return _token_user(request)
+    return request.user
+
+
+@api_view("GET", "POST")
+def submissions(request: HttpRequest) -> HttpResponse:
+    """GET: the token owner's own submissions. POST (multipart `file`, `model_name`): upload."""
+    user = _token_user(request)
+    if request.method != "POST":
+        return JsonResponse({"results": selectors.submissions_api_rows(user=user)})
     form = SubmissionUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = [f"{field}: {error}" for field, items in form.errors.items() for error in items]
@@ -37,9 +94,9 @@ def submissions(request: HttpRequest) -> JsonResponse:
         duplicate_of = exc.existing.pk if exc.existing is not None else None
         return JsonResponse({"detail": str(exc), "duplicate_of": duplicate_of}, status=409)
     except services.UploadNotAllowed as exc:
-        return JsonResponse({"detail": str(exc)}, status=403)
+        return _error(str(exc), 403)
     except services.UploadThrottled as exc:
-        return JsonResponse({"detail": str(exc)}, status=429, headers={"Retry-After": "300"})
+        return _error(str(exc), 429, **{"Retry-After": str(exc.retry_after)})
     return JsonResponse(
         {
             "id": submission.pk,
@@ -50,8 +107,8 @@ def submissions(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
-def leaderboard(request: HttpRequest) -> JsonResponse:
+@api_view("GET")
+def leaderboard(request: HttpRequest) -> HttpResponse:
     """GET /api/leaderboard/: the public rows (same filter and sort parameters as the page)."""
     query = selectors.LeaderboardQuery.from_params(request.GET)
     rows = caching.memoize(
@@ -63,23 +120,28 @@ def leaderboard(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": rows})
 
 
-@require_GET
-def tasks(request: HttpRequest) -> JsonResponse:
+@api_view("GET")
+def tasks(request: HttpRequest) -> HttpResponse:
     """GET /api/tasks/: the tasks with their prompts."""
     rows = caching.memoize(caching.TASKS, "api-tasks", {}, selectors.tasks_api_rows)
     return JsonResponse({"results": rows})
 
 
-@require_GET
-def submission(request: HttpRequest, pk: int) -> JsonResponse:
+@api_view("GET")
+def task(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /api/tasks/<slug>/: a task's prompt, description and reference runtimes."""
+    return JsonResponse(selectors.task_api_detail(slug=slug))
+
+
+@api_view("GET")
+def submission(request: HttpRequest, pk: int) -> HttpResponse:
     """GET /api/submissions/<id>/: status, progress and metrics (private entries: owner, staff)."""
-    selectors.submission_get_visible(submission_id=pk, user=_api_user(request))
+    selectors.submission_get_visible(submission_id=pk, user=_viewer(request))
     return JsonResponse(selectors.submission_progress(submission_id=pk))
 
 
-def _api_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
-    """The token's user when an Authorization header is sent, else the session's user."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        return services.api_token_authenticate(header=header) or AnonymousUser()
-    return request.user
+@api_view("GET")
+def submission_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET /api/submissions/<id>/results/: per-sample verdicts and runtimes (same visibility)."""
+    found = selectors.submission_get_visible(submission_id=pk, user=_viewer(request))
+    return JsonResponse(selectors.submission_api_results(submission=found))

@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.accounts",
             ],
         },
     },
@@ -132,7 +133,33 @@ STORAGES = {
 # A missing manifest entry (collectstatic not run yet) falls back to the plain name, never a 500.
 WHITENOISE_MANIFEST_STRICT = False
 
-LOGIN_URL = "admin:login"
+# Accounts: Django's auth views under /accounts/; sign-up can be closed (accounts made by staff).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "portal:profile"
+LOGOUT_REDIRECT_URL = "portal:leaderboard"
+MERCURY_SIGNUP_OPEN = env_bool("MERCURY_SIGNUP_OPEN", True)
+# Absolute links in e-mails (password reset links use the request's host instead).
+MERCURY_BASE_URL = (os.environ.get("MERCURY_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail (password reset, evaluation finished or failed): Django's MAILERS. The default backend
+# prints each mail on the console; EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+# sends it through EMAIL_HOST.
+EMAIL_BACKEND_PATH = (
+    os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("EMAIL_HOST") or "localhost",
+        "port": env_int("EMAIL_PORT", 25),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": env_int("EMAIL_TIMEOUT", 10),
+    }
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL") or "Mercury Leaderboard <noreply@localhost>"
+)
 
 # Redis and the RQ queues; jobs are enqueued when the surrounding transaction commits.
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -184,6 +211,10 @@ MERCURY_MAX_SAMPLES_PER_TASK = env_int("MERCURY_MAX_SAMPLES_PER_TASK", 20)
 MERCURY_EVALUATE_CHUNK_TASKS = env_int("MERCURY_EVALUATE_CHUNK_TASKS", 8)
 # Uploads are refused while this many submissions wait or run (0: no limit).
 MERCURY_MAX_ACTIVE_SUBMISSIONS = env_int("MERCURY_MAX_ACTIVE_SUBMISSIONS", 50)
+# Per user (staff exempt; 0: no limit): uploads in any rolling 24 hours, and entries queued or
+# running at once.
+MERCURY_SUBMISSIONS_PER_DAY = env_int("MERCURY_SUBMISSIONS_PER_DAY", 5)
+MERCURY_MAX_QUEUED_PER_USER = env_int("MERCURY_MAX_QUEUED_PER_USER", 2)
 # Uploads are streamed to a temporary file above this size; the cap itself is enforced by the form.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import api, views
-from portal.views import moderation as moderation_views
+from portal.views import accounts, moderation as moderation_views
 
 portal_patterns = [
     path("", views.leaderboard, name="leaderboard"),
@@ -46,10 +46,25 @@ portal_patterns = [
     path("api/tasks/", api.tasks, name="api_tasks"),
     path("api/submissions/", api.submissions, name="api_submissions"),
     path("api/submissions/<int:pk>/", api.submission, name="api_submission"),
+    path(
+        "api/submissions/<int:pk>/results/", api.submission_results, name="api_submission_results"
+    ),
+    path("api/tasks/<slug:slug>/", api.task, name="api_task"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/profile/", accounts.profile, name="profile"),
+    path("accounts/profile/tokens/", accounts.api_token_create, name="token_create"),
+    path(
+        "accounts/profile/tokens/<int:pk>/revoke/",
+        accounts.api_token_revoke,
+        name="token_revoke",
+    ),
+    path("accounts/profile/notifications/", accounts.notifications, name="notifications"),
 ]
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    # login, logout (POST), password_change, password_reset, ... (templates/registration/)
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
 ]

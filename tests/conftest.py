@@ -28,12 +28,16 @@ def _no_static_root() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _portal_settings(settings: Any) -> None:
-    """No manifest for static files, the test tasks, a separate Redis database, fast hashing."""
+    """No manifest for static files, the test tasks, no quotas, a separate Redis database, fast
+    hashing."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MERCURY_TASKS_DIR = TEST_TASKS_DIR
+    # Per-user quotas are off unless a test sets them (tests/portal/test_quotas.py).
+    settings.MERCURY_SUBMISSIONS_PER_DAY = 0
+    settings.MERCURY_MAX_QUEUED_PER_USER = 0
     settings.RQ_QUEUES = {
         name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600}
         for name in ("evaluate", "calibrate", "default")
@@ -100,6 +104,19 @@ def make_task(db: None) -> Callable[..., Any]:
         return task
 
     return make
+
+
+def sandbox_works() -> bool:
+    """Whether this host can judge in the real nsjail sandbox (root, prepared host)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        from evaluator.sandbox import prepare_host
+
+        prepare_host()
+    except Exception:  # noqa: BLE001 - any failure means: use the fake judge
+        return False
+    return True
 
 
 class FakeJudge:

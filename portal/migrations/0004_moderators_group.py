@@ -2,20 +2,7 @@
 
 from django.db import migrations
 
-GROUP = "Moderators"
-# (app, model, actions) the group may use in the admin.
-PERMISSIONS = [
-    ("portal", "submission", ("view", "change")),
-    ("portal", "result", ("view",)),
-    ("portal", "flag", ("view", "change")),
-    ("portal", "auditlog", ("view",)),
-    ("portal", "rejudgebatch", ("view",)),
-    ("portal", "task", ("view",)),
-    ("portal", "calibration", ("view",)),
-    # Viewing is enough for the trust actions; "change" would let a moderator grant permissions.
-    ("auth", "user", ("view",)),
-]
-
+from portal.services.accounts import MODERATORS_GROUP, moderators_group_ensure
 
 def forwards(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
@@ -25,20 +12,14 @@ def forwards(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    for app_label, model, actions in PERMISSIONS:
-        for action in actions:
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=f"{action}_{model}"
-            ).first()
-            if permission is not None:
-                group.permissions.add(permission)
+    moderators_group_ensure(
+        group_model=apps.get_model("auth", "Group"),
+        permission_model=apps.get_model("auth", "Permission"),
+    )
 
 
 def backwards(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=GROUP).delete()
+    apps.get_model("auth", "Group").objects.filter(name=MODERATORS_GROUP).delete()
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,8 @@ from portal.selectors.access import (
     submission_get_visible,
     submissions_visible_to,
 )
+from portal.selectors.accounts import Quota, api_tokens_of, quota_for, submissions_of
+from portal.selectors.api import submission_api_results, submissions_api_rows, task_api_detail
 from portal.selectors.common import (
     DIFFICULTIES,
     BenchmarkState,
@@ -70,9 +72,11 @@ __all__ = [
     "LeaderboardRow",
     "ModerationLogPage",
     "PageInfo",
+    "Quota",
     "SubmissionDetail",
     "TaskDetail",
     "TaskResults",
+    "api_tokens_of",
     "assign_ranks",
     "benchmark_state",
     "calibration_is_current",
@@ -89,7 +93,9 @@ __all__ = [
     "leaderboard_rows",
     "moderation_log_public",
     "prompt_rows",
+    "quota_for",
     "result_code",
+    "submission_api_results",
     "submission_can_view",
     "submission_completions",
     "submission_detail",
@@ -100,7 +106,10 @@ __all__ = [
     "submission_moderation_history",
     "submission_progress",
     "submission_result_rows",
+    "submissions_api_rows",
+    "submissions_of",
     "submissions_visible_to",
+    "task_api_detail",
     "task_chart_data",
     "task_count",
     "task_detail",

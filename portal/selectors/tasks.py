@@ -128,18 +128,23 @@ def _name(model_name: str, model_version: str) -> str:
     return f"{model_name} {model_version}".strip()
 
 
+def task_api_row(task: Task) -> dict[str, Any]:
+    """A task's identity and prompt, JSON-ready (the rows of GET /api/tasks/)."""
+    return {
+        "task_id": task.slug,
+        "id": task.lc_id,
+        "title": task.title,
+        "difficulty": task.difficulty,
+        "entry_point": task.entry_point,
+        "prompt": task.prompt,
+        "version": task.version,
+    }
+
+
 def tasks_api_rows() -> list[dict[str, Any]]:
     """Every task with its prompt, JSON-ready."""
     return [
-        {
-            "task_id": task.slug,
-            "id": task.lc_id,
-            "title": task.title,
-            "difficulty": task.difficulty,
-            "entry_point": task.entry_point,
-            "prompt": task.prompt,
-            "version": task.version,
-        }
+        task_api_row(task)
         for task in Task.objects.order_by("lc_id", "slug").only(
             "slug", "lc_id", "title", "difficulty", "entry_point", "prompt", "version"
         )

@@ -30,6 +30,7 @@ from evaluator.judge import (
 from portal import caching, jobs
 from portal.models import (
     Calibration,
+    Profile,
     Reference,
     Result,
     Submission,
@@ -39,7 +40,8 @@ from portal.models import (
     Verdict,
     Weights,
 )
-from portal.selectors import DIFFICULTIES, submission_can_view, task_set_fingerprint
+from portal.selectors import DIFFICULTIES, quota_for, submission_can_view, task_set_fingerprint
+from portal.services.notifications import submission_notify_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,11 @@ class UploadNotAllowed(Exception):
 
 
 class UploadThrottled(Exception):
-    """Too much work is waiting; the upload may be tried again later."""
+    """Too much work is waiting, or a quota is used up; try again in `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SubmissionDuplicate(Exception):
@@ -301,6 +307,7 @@ def submission_create(
     # None is the system (commands, imports); a person must be signed in to own an entry.
     if user is not None and not user.is_authenticated:
         raise UploadNotAllowed("Sign in to upload completions.")
+    _quota_check(user=user)
     limit = settings.MERCURY_MAX_ACTIVE_SUBMISSIONS
     active = Submission.objects.filter(
         status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
@@ -344,6 +351,7 @@ def submission_create(
         raise SubmissionInvalid(["line 0: the file holds no completions"])
     owner = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
+        _quota_check(user=owner, lock=True)
         submission = Submission.objects.create(
             user=owner,
             model_name=model_name,
@@ -366,6 +374,21 @@ def submission_create(
         submission_auto_approve(submission=submission)
         _evaluation_enqueue_on_commit(submission_id=submission.pk, n_samples=len(parsed.samples))
     return submission
+
+
+def _quota_check(*, user: AbstractBaseUser | AnonymousUser | None, lock: bool = False) -> None:
+    """Raise `UploadThrottled` when the user's upload quota is used up (see `quota_for`).
+
+    With `lock`, inside the transaction that stores the upload, the user's profile row is locked
+    first, so two uploads of one user at once cannot both take the last place (on PostgreSQL;
+    SQLite has no row locks).
+    """
+    if lock and user is not None and user.is_authenticated and not user.is_staff:
+        profile_of(user=user)
+        list(Profile.objects.select_for_update().filter(user=user).values_list("pk", flat=True))
+    quota = quota_for(user=user)
+    if quota.refusal:
+        raise UploadThrottled(quota.refusal, retry_after=quota.retry_after_s)
 
 
 def submission_check_duplicate(
@@ -486,7 +509,7 @@ def submission_start(*, submission_id: int) -> bool:
 
 def submission_fail(*, submission_id: int, message: str) -> bool:
     """Mark an unfinished submission failed (RQ gave up on one of its jobs); staff may requeue."""
-    return (
+    failed = (
         Submission.objects.filter(
             pk=submission_id, status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]
         ).update(
@@ -496,6 +519,9 @@ def submission_fail(*, submission_id: int, message: str) -> bool:
         )
         == 1
     )
+    if failed:
+        submission_notify_on_commit(submission_id=submission_id)
+    return failed
 
 
 def submission_requeue(*, submission_id: int) -> bool:
@@ -601,6 +627,7 @@ def submission_finish(*, submission_id: int) -> bool:
         if won != 1:
             return False
         submission_aggregate(submission_id=submission_id)
+        submission_notify_on_commit(submission_id=submission_id)
     return True
 
 
@@ -820,11 +847,15 @@ def task_import_mercury(
 # Services of other domains, re-exported so that callers keep writing `services.<name>`.
 from portal.services.accounts import (  # noqa: E402
     NewApiToken as NewApiToken,
+    SignupClosed as SignupClosed,
     api_token_authenticate as api_token_authenticate,
     api_token_create as api_token_create,
     api_token_hash as api_token_hash,
     api_token_revoke as api_token_revoke,
+    moderators_group_ensure as moderators_group_ensure,
     profile_of as profile_of,
+    profile_set_notify as profile_set_notify,
+    user_signup as user_signup,
 )
 from portal.services.moderation import (  # noqa: E402
     FlagInvalid as FlagInvalid,

@@ -3,8 +3,12 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 
 from portal.models import ApiToken, Profile
@@ -12,6 +16,10 @@ from portal.models import ApiToken, Profile
 # Keys look like "mk_<40 hex>"; the prefix makes a leaked key recognisable in logs and scanners.
 KEY_PREFIX = "mk_"
 SHOWN_PREFIX_CHARS = 10
+
+
+class SignupClosed(Exception):
+    """Visitors may not create accounts here (MERCURY_SIGNUP_OPEN is off)."""
 
 
 @dataclass(frozen=True)
@@ -68,3 +76,61 @@ def profile_of(*, user: AbstractBaseUser) -> Profile:
     """The user's profile, created with the defaults on first use."""
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
+
+
+def profile_set_notify(*, user: AbstractBaseUser, notify_by_email: bool) -> Profile:
+    """Turn the user's e-mail on finished or failed evaluations on or off."""
+    profile = profile_of(user=user)
+    profile.notify_by_email = notify_by_email
+    profile.save(update_fields=["notify_by_email"])
+    return profile
+
+
+def user_signup(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    """Create a visitor's account (not staff, not trusted) with its profile.
+
+    The password is validated by the form beforehand; raises `SignupClosed` when sign-up is off.
+    """
+    if not settings.MERCURY_SIGNUP_OPEN:
+        raise SignupClosed(
+            "Sign-up is closed on this leaderboard; ask its operators for an account."
+        )
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(username, email=email, password=password)
+        Profile.objects.create(user=user)
+    return user
+
+
+MODERATORS_GROUP = "Moderators"
+# (app, model, actions) the Moderators group may use in the admin. Viewing users is enough for
+# the trust actions; "change" would let a moderator grant themselves permissions.
+MODERATOR_PERMISSIONS = [
+    ("portal", "submission", ("view", "change")),
+    ("portal", "result", ("view",)),
+    ("portal", "flag", ("view", "change")),
+    ("portal", "auditlog", ("view",)),
+    ("portal", "rejudgebatch", ("view",)),
+    ("portal", "task", ("view",)),
+    ("portal", "calibration", ("view",)),
+    ("auth", "user", ("view",)),
+]
+
+
+def moderators_group_ensure(*, group_model: Any = None, permission_model: Any = None) -> Any:
+    """The Moderators group with its permissions, created or completed (idempotent).
+
+    The model classes can be given, so that migration 0004 uses its historical ones.
+    """
+    if group_model is None or permission_model is None:
+        from django.contrib.auth.models import Group, Permission
+
+        group_model, permission_model = Group, Permission
+    group, _ = group_model.objects.get_or_create(name=MODERATORS_GROUP)
+    for app_label, model, actions in MODERATOR_PERMISSIONS:
+        for action in actions:
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=f"{action}_{model}"
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)
+    return group

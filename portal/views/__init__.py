@@ -4,7 +4,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -142,7 +141,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = SubmissionUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     duplicate, already = None, False
-    status = 200
+    status, retry_after = 200, 0
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -160,10 +159,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             except services.UploadNotAllowed as exc:
                 errors, status = [str(exc)], 403
             except services.UploadThrottled as exc:
-                errors, status = [str(exc)], 429
+                errors, status, retry_after = [str(exc)], 429, exc.retry_after
             else:
                 return redirect(submission)
-    return render(
+    response = render(
         request,
         "portal/upload.html",
         {
@@ -171,10 +170,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "duplicate": duplicate,
             "already": already,
-            "max_upload_bytes": settings.MERCURY_MAX_UPLOAD_BYTES,
+            "quota": selectors.quota_for(user=request.user),
+            "throttled": status == 429,
         },
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_GET

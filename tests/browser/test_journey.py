@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.browser.test_pages import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import sandbox_works
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
 
@@ -36,24 +37,12 @@ SLOW = (
 WRONG = "class Solution:\n    def sumList(self, nums):\n        return sum(nums) + 1\n"
 
 
-def _sandbox_works() -> bool:
-    if os.geteuid() != 0:
-        return False
-    try:
-        from evaluator.sandbox import prepare_host
-
-        prepare_host()
-    except Exception:  # noqa: BLE001 - any failure means: use the fake judge
-        return False
-    return True
-
-
 @pytest.fixture
 def judge(request, monkeypatch):
     """The real sandbox judge when available (slowed a little so progress is visible)."""
     from portal import services
 
-    if not _sandbox_works():
+    if not sandbox_works():
         request.getfixturevalue("fake_judge")
     real = services.judge_sample
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import URLPattern, reverse
 
 from portal import services
@@ -21,7 +20,7 @@ User = get_user_model()
 def _moderator():
     """A staff member of the Moderators group (created by migration 0004)."""
     user = User.objects.create_user("mod", password="mod-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(services.moderators_group_ensure())
     return user
 
 
@@ -32,6 +31,8 @@ ALL_OK = (200, 200, 200, 200)
 PRIVATE = (404, 200, 404, 200)
 SIGN_IN = (302, 200, 200, 200)
 STAFF_ONLY = (302, 302, 302, 200)
+SIGNED_OUT_ONLY = (200, 302, 302, 302)  # sign-up: a signed-in user goes to the profile
+TOKEN_ONLY = (401, 401, 401, 401)  # the API's own list: a token, never the session
 
 
 @pytest.fixture
@@ -77,6 +78,7 @@ def _entry_urls(submission: Submission) -> dict[str, str]:
         "submission_bundle": reverse("portal:submission_bundle", args=[pk]),
         "result_code": reverse("portal:result_code", args=[pk, result.pk]),
         "api_submission": reverse("portal:api_submission", args=[pk]),
+        "api_submission_results": reverse("portal:api_submission_results", args=[pk]),
     }
 
 
@@ -95,9 +97,13 @@ GENERAL = [
     ("moderation_log", [], ALL_OK),
     ("api_leaderboard", [], ALL_OK),
     ("api_tasks", [], ALL_OK),
+    ("api_task", ["alpha"], ALL_OK),
+    ("api_submissions", [], TOKEN_ONLY),
+    ("signup", [], SIGNED_OUT_ONLY),
+    ("profile", [], SIGN_IN),
 ]
 # Endpoints that only take POST (checked apart below).
-POST_ONLY = {"api_submissions", "submission_flag"}
+POST_ONLY = {"api_submissions", "submission_flag", "token_create", "token_revoke", "notifications"}
 ENTRY = {
     "submission_detail",
     "submission_status",
@@ -107,6 +113,7 @@ ENTRY = {
     "submission_bundle",
     "result_code",
     "api_submission",
+    "api_submission_results",
 }
 
 
@@ -124,7 +131,9 @@ def test_general_pages(client, world, role, name, args, expected):
 
     assert response.status_code == expected[ROLES.index(role)]
     if response.status_code == 200 and not response.streaming:
-        assert SECRET not in response.content.decode(errors="replace")
+        body = response.content.decode(errors="replace")
+        # The owner's profile lists the owner's own entries, the private one included.
+        assert (SECRET in body) == (name == "profile" and role == "owner")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -190,7 +199,7 @@ def test_api_reads_of_a_private_entry_need_the_owners_or_staffs_token(client, wo
     bad_token = client.get(url, HTTP_AUTHORIZATION="Token mk_not-a-key").status_code
 
     assert by_token == {"owner": 200, "other": 404, "staff": 200}
-    assert bad_token == 404
+    assert bad_token == 401  # a wrong or revoked token is refused, not taken as anonymous
 
 
 @pytest.mark.parametrize("role", ROLES)

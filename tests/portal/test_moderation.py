@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from portal import selectors, services
@@ -25,7 +24,7 @@ User = get_user_model()
 def _moderator():
     """A staff member of the Moderators group (created by migration 0004)."""
     user = User.objects.create_user("mod", password="mod-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user.groups.add(services.moderators_group_ensure())
     return user
 
 
