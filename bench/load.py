@@ -1,12 +1,14 @@
 """Load on the portal: N concurrent clients browse a running gunicorn on loopback for T seconds.
 
+    export MERCURY_API_TOKEN=$(.venv/bin/python manage.py api_token admin)
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --clients 100 --duration 60 \
         --submit-references 256
 
 Each client is a thread that fetches the public pages in turn (leaderboard, its CSV and JSON,
 task list, a task, a submission and its status) over http.client, pausing `--think` seconds
 between requests as a person would. With `--submit-references N` it first uploads a submission
-of N tasks (each task's canonical reference solution) through the upload form, so a submission
+of N tasks (each task's canonical reference solution) through the JSON API with the token in
+MERCURY_API_TOKEN (or --token; a staff user's token skips review and quotas), so a submission
 evaluates while the clients browse. Prints the count, errors and p50/p95/max latency per page;
 the last line is one SUMMARY line. Loopback only; clients and duration are bounded.
 """
@@ -14,8 +16,8 @@ the last line is one SUMMARY line. Loopback only; clients and duration are bound
 import argparse
 import http.client
 import json
+import os
 import random
-import re
 import statistics
 import sys
 import threading
@@ -92,21 +94,12 @@ def _references_jsonl(count: int, tasks_dir: Path, known: set[str], run: str) ->
     return ("\n".join(rows) + "\n").encode()
 
 
-def _upload(host: str, port: int, data: bytes, model_name: str, model_version: str) -> int:
-    """Upload through the HTML form (CSRF cookie and token); returns the new submission's id."""
-    status, body, response = _request(host, port, "GET", "/upload/")
-    if status != 200:
-        raise SystemExit(f"GET /upload/ answered {status}: is the upload open to anonymous users?")
-    cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if not cookie or not token:
-        raise SystemExit("no CSRF token on /upload/")
+def _upload(
+    host: str, port: int, data: bytes, model_name: str, model_version: str, token: str
+) -> int:
+    """Upload through the JSON API with an API token; returns the new submission's id."""
     boundary = uuid.uuid4().hex
-    fields = {
-        "csrfmiddlewaretoken": token.group(1).decode(),
-        "model_name": model_name,
-        "model_version": model_version,
-    }
+    fields = {"model_name": model_name, "model_version": model_version}
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in fields.items()
@@ -118,25 +111,20 @@ def _upload(host: str, port: int, data: bytes, model_name: str, model_version: s
         + b"\r\n"
     )
     parts.append(f"--{boundary}--\r\n".encode())
-    status, body, response = _request(
+    status, body, _ = _request(
         host,
         port,
         "POST",
-        "/upload/",
+        "/api/submissions/",
         body=b"".join(parts),
         headers={
             "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Cookie": f"csrftoken={cookie.group(1)}",
-            "Referer": f"http://{host}:{port}/upload/",
+            "Authorization": f"Token {token}",
         },
     )
-    location = response.getheader("Location") or ""
-    found = re.search(r"/submissions/(\d+)/", location)
-    if status != 302 or not found:
-        errors = re.findall(rb"(?s)<li[^>]*>(.*?)</li>", body)
-        detail = b"; ".join(e.strip() for e in errors if b"line" in e or b"error" in e.lower())
-        raise SystemExit(f"the upload failed ({status}): {detail[:2000].decode(errors='replace')}")
-    return int(found.group(1))
+    if status != 201:
+        raise SystemExit(f"the upload failed ({status}): {body[:2000].decode(errors='replace')}")
+    return int(json.loads(body)["id"])
 
 
 def _pages(host: str, port: int, submission_id: int | None) -> dict[str, str]:
@@ -208,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between requests")
     parser.add_argument("--submit-references", type=int, metavar="N", default=0)
     parser.add_argument("--submission", type=int, help="browse this submission's pages too")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("MERCURY_API_TOKEN", ""),
+        help="API token for --submit-references (default: $MERCURY_API_TOKEN)",
+    )
     parser.add_argument("--tasks", type=Path, default=REPO / "fixtures" / "tasks")
     parser.add_argument("--p95-goal-ms", type=float, default=200.0)
     args = parser.parse_args(argv)
@@ -221,13 +214,18 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.duration <= MAX_DURATION_S:
         parser.error(f"--duration must be in (0, {MAX_DURATION_S}] seconds")
 
+    if args.submit_references and not args.token:
+        parser.error(
+            "--submit-references uploads through the API: give --token or set MERCURY_API_TOKEN "
+            "(.venv/bin/python manage.py api_token <staff user>)"
+        )
     submission_id = args.submission
     if args.submit_references:
         _status_code, body, _ = _request(host, port, "GET", "/api/tasks/")
         known = {t.get("slug") or t.get("task_id") for t in json.loads(body)["results"]}
         run = uuid.uuid4().hex[:8]
         data = _references_jsonl(args.submit_references, args.tasks, known, run)
-        submission_id = _upload(host, port, data, "bench-load-references", run)
+        submission_id = _upload(host, port, data, "bench-load-references", run, args.token)
         print(f"uploaded submission {submission_id} ({data.count(b'\n')} tasks)", flush=True)
     pages = _pages(host, port, submission_id)
     before = _status(host, port, submission_id) if submission_id else None
