@@ -381,7 +381,9 @@ def build_config(
         cgroup_pids_max=limits.pids,
         exec_bin=Exe(
             path=_interpreter_binary(),
-            arg=["-I", "-S", "-B", "/box/harness.py", str(result_fd), str(nonce_fd)],
+            # Fixed-width numbers: the jail's argv (and so its initial stack layout, which
+            # shifts every address the harness uses) must not depend on which fds were free.
+            arg=["-I", "-S", "-B", "/box/harness.py", f"{result_fd:04d}", f"{nonce_fd:04d}"],
         ),
     )
 
