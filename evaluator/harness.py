@@ -1,8 +1,9 @@
 """In-sandbox harness: runs programs against test inputs in forked children and times them.
 
-This file is copied into the jail and executed there as PID 1 of the jail's PID namespace with
-`python -I -S -B harness.py`; it must only use the standard library. It is also imported outside
-the jail (by the task builder) for the LeetCode environment and the argument conversions.
+This file is compiled outside for the jail's interpreter and run in the jail as PID 1 of its PID
+namespace with `python -I -S -B harness.pyc`; it must only use the standard library. It is also
+imported outside the jail (by the task builder) for the LeetCode environment and the argument
+conversions.
 
 Protocol (inside the jail):
 - `/box/request.json` holds the entry point, argument types, the programs (name -> source) and the
