@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from evaluator import harness, sandbox
 from evaluator.cli import calibration_for
 from evaluator.completions import parse_completions
-from evaluator.judge import calibrate_task, judge_sample
+from evaluator.judge import DEFAULT_TIMING, calibrate_task, judge_sample
 from evaluator.metrics import beyond_score
 from evaluator.tasks import Task, load_tasks
 
@@ -136,7 +136,7 @@ def main() -> int:
     )
     timing = None
     if args.budget is not None:
-        timing = {"budget_s": args.budget, "min_reps": args.min_reps, "max_reps": 21}
+        timing = {**DEFAULT_TIMING, "budget_s": args.budget, "min_reps": args.min_reps}
     ours: list[dict[str, float]] = []
     peer: list[dict[str, float]] = []
     raw: list[list[float]] = []

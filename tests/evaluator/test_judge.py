@@ -349,6 +349,22 @@ def test_code_that_skips_work_in_timed_runs_is_caught(test_tasks, calibrations):
     assert "timed run" in result.diagnostic
 
 
+def test_no_process_calls_the_completion_twice_on_one_input(test_tasks, calibrations):
+    # Within one process a repeated input could be answered from a cache; the harness's untimed
+    # dry run before each timed pass must therefore never call the completion itself.
+    wary = (
+        "SEEN = set()\n"
+        "class Solution:\n    def pairSum(self, nums, target):\n"
+        "        key = (tuple(nums), target)\n"
+        "        if key in SEEN:\n"
+        "            raise RuntimeError('called twice on one input')\n"
+        "        SEEN.add(key)\n" + SOLVE
+    )
+    result = _judge(test_tasks, calibrations, wary)
+    assert result.verdict == Verdict.PASSED, result.diagnostic
+    assert result.details["rounds"] >= 3
+
+
 def test_prepare_host_removes_job_folders_of_dead_processes(tmp_path, monkeypatch):
     import tempfile
 
