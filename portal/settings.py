@@ -1,6 +1,7 @@
 """Settings of the portal, driven by environment variables with safe embedded defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_rq",
+    "axes",
     "portal",
 ]
 
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -134,6 +138,25 @@ STORAGES = {
 WHITENOISE_MANIFEST_STRICT = False
 
 # Accounts: Django's auth views under /accounts/; sign-up can be closed (accounts made by staff).
+# Failed sign-ins (site and admin) per username and address: after MERCURY_LOGIN_FAILURE_LIMIT
+# of them that pair is locked out for MERCURY_LOGIN_COOLOFF_MINUTES (django-axes). Behind a
+# reverse proxy, pass the client address through (see docs/deployment.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("MERCURY_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MERCURY_LOGIN_COOLOFF_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind N reverse proxies that append to X-Forwarded-For, the client is N hops back.
+MERCURY_TRUSTED_PROXIES = env_int("MERCURY_TRUSTED_PROXIES", 0)
+if MERCURY_TRUSTED_PROXIES:
+    AXES_IPWARE_PROXY_COUNT = MERCURY_TRUSTED_PROXIES
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:profile"
 LOGOUT_REDIRECT_URL = "portal:leaderboard"

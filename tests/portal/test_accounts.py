@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 
 from portal import services
@@ -102,6 +103,38 @@ def test_login_with_a_wrong_password_stays_on_the_form(client, alice):
     assert response.status_code == 200
     assert "enter a correct username and password" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_repeated_failed_sign_ins_lock_out_that_account_from_that_address(client, alice, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+
+    locked = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    elsewhere = Client(REMOTE_ADDR="192.0.2.9").post(
+        reverse("login"), {"username": "alice", "password": PASSWORD}
+    )
+    admin = client.post(reverse("admin:login"), {"username": "alice", "password": PASSWORD})
+
+    assert locked.status_code == 429
+    assert "Too many sign-in attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert elsewhere.status_code == 302  # the lock is per account and address
+    assert admin.status_code == 429  # the admin's sign-in is covered too
+
+
+def test_a_successful_sign_in_clears_the_failures(client, alice, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+    client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    client.post(reverse("logout"))
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+
+    assert response.status_code == 302
 
 
 def test_header_links_by_kind_of_visitor(client, alice, admin_user):
