@@ -136,8 +136,8 @@ def task(request: HttpRequest, slug: str) -> HttpResponse:
 @api_view("GET")
 def submission(request: HttpRequest, pk: int) -> HttpResponse:
     """GET /api/submissions/<id>/: status, progress and metrics (private entries: owner, staff)."""
-    selectors.submission_get_visible(submission_id=pk, user=_viewer(request))
-    return JsonResponse(selectors.submission_progress(submission_id=pk))
+    found = selectors.submission_get_visible(submission_id=pk, user=_viewer(request))
+    return JsonResponse(selectors.submission_progress(submission=found))
 
 
 @api_view("GET")

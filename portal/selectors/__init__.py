@@ -46,7 +46,6 @@ from portal.selectors.submissions import (
     submission_completions,
     submission_detail,
     submission_eta_seconds,
-    submission_get,
     submission_progress,
     submission_result_rows,
 )
@@ -101,7 +100,6 @@ __all__ = [
     "submission_detail",
     "submission_eta_seconds",
     "submission_flags",
-    "submission_get",
     "submission_get_visible",
     "submission_moderation_history",
     "submission_progress",

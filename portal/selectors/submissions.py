@@ -22,14 +22,6 @@ LIVE_RESULTS_LIMIT = 500
 _UNSCORED = (Verdict.PENDING, Verdict.INTERNAL_ERROR)
 
 
-def submission_get(*, submission_id: int) -> Submission:
-    """The submission or 404."""
-    try:
-        return Submission.objects.get(pk=submission_id)
-    except Submission.DoesNotExist:
-        raise Http404("No such submission.") from None
-
-
 @dataclass
 class TaskResults:
     """One task of a submission: its samples (with code) and the reference range there."""
@@ -60,18 +52,12 @@ class SubmissionDetail:
 
 
 def submission_detail(
-    *,
-    submission_id: int,
-    page: int = 1,
-    per_page: int = TASKS_PER_PAGE,
-    submission: Submission | None = None,
+    *, submission: Submission, page: int = 1, per_page: int = TASKS_PER_PAGE
 ) -> SubmissionDetail:
-    """A submission page's data in four queries, whatever the size of the submission.
+    """A submission page's data in three queries, whatever the size of the submission.
 
-    Pass `submission` when the caller already holds it (after the access check) to save one.
+    `submission` is the row the caller's access check returned (`submission_get_visible`).
     """
-    if submission is None or submission.pk != submission_id:
-        submission = submission_get(submission_id=submission_id)
     light = list(
         Result.objects.filter(submission=submission)
         .order_by("task__lc_id", "task__slug", "sample")
@@ -163,12 +149,11 @@ def submission_eta_seconds(*, submission: Submission, now: datetime | None = Non
     return max(0.0, elapsed / done * (total - done))
 
 
-def submission_progress(*, submission_id: int, since: datetime | None = None) -> dict[str, Any]:
+def submission_progress(*, submission: Submission, since: datetime | None = None) -> dict[str, Any]:
     """Status, progress, ETA and (once done) metrics of a submission, JSON-ready.
 
     With `since`, also the results judged at or after that moment, for live updates.
     """
-    submission = submission_get(submission_id=submission_id)
     now = timezone.now()
     data: dict[str, Any] = {
         "id": submission.pk,
@@ -200,11 +185,10 @@ def submission_progress(*, submission_id: int, since: datetime | None = None) ->
     return data
 
 
-def submission_result_rows(*, submission_id: int) -> list[dict[str, Any]]:
+def submission_result_rows(*, submission: Submission) -> list[dict[str, Any]]:
     """Every sample's outcome (no code), for the CSV and JSON downloads."""
-    submission_get(submission_id=submission_id)
     return list(
-        Result.objects.filter(submission_id=submission_id)
+        Result.objects.filter(submission=submission)
         .order_by("task__lc_id", "task__slug", "sample")
         .values(
             "task__slug",

@@ -183,9 +183,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A submission: live progress, then scores, charts and results by task (paginated)."""
-    detail = selectors.submission_detail(
-        submission_id=pk, page=_page(request), submission=_visible(request, pk)
-    )
+    detail = selectors.submission_detail(submission=_visible(request, pk), page=_page(request))
     submission = detail.submission
     return render(
         request,
@@ -220,10 +218,10 @@ SUBMISSION_CHARTS = {
 @require_GET
 def submission_chart(request: HttpRequest, pk: int, name: str) -> JsonResponse:
     """One chart of a finished submission as Plotly JSON (loaded by the page, not inline)."""
-    _visible(request, pk)
+    submission = _visible(request, pk)
     if name not in SUBMISSION_CHARTS:
         raise Http404("No such chart.")
-    detail = selectors.submission_detail(submission_id=pk)
+    detail = selectors.submission_detail(submission=submission)
     if name == "beyond":
         figure = charts.submission_beyond_figure(rows=detail.task_summaries)
     elif name == "percentile":
@@ -252,10 +250,10 @@ def _result_update(row: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Status, progress, ETA and (with ?since=) newly judged results, polled by the page."""
-    _visible(request, pk)
+    submission = _visible(request, pk)
     since_text = request.GET.get("since")
     since: datetime | None = parse_datetime(since_text) if since_text else None
-    data = selectors.submission_progress(submission_id=pk, since=since)
+    data = selectors.submission_progress(submission=submission, since=since)
     data["eta"] = duration(data["eta_s"]) if data["eta_s"] is not None else None
     if "results" in data:
         data["results"] = [_result_update(row) for row in data["results"]]
@@ -267,8 +265,7 @@ def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def submission_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """A submission's per-sample results as CSV."""
-    _visible(request, pk)
-    rows = selectors.submission_result_rows(submission_id=pk)
+    rows = selectors.submission_result_rows(submission=_visible(request, pk))
     return _download(
         exports.results_csv(rows=rows),
         content_type="text/csv; charset=utf-8",
@@ -279,9 +276,8 @@ def submission_results_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
     """A submission's metrics and per-sample results as JSON (the evaluator's --json shape)."""
-    _visible(request, pk)
-    rows = selectors.submission_result_rows(submission_id=pk)
-    submission = selectors.submission_get(submission_id=pk)
+    submission = _visible(request, pk)
+    rows = selectors.submission_result_rows(submission=submission)
     metrics = submission.metrics or {}
     body = {
         "id": submission.pk,
@@ -306,8 +302,7 @@ def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_bundle(request: HttpRequest, pk: int) -> HttpResponse:
     """The reproducibility bundle: versions, host, completions, results and the command."""
-    _visible(request, pk)
-    submission = selectors.submission_get(submission_id=pk)
+    submission = _visible(request, pk)
     state = selectors.benchmark_state()
     manifest = exports.reproducibility_manifest(
         submission=submission,
@@ -318,7 +313,7 @@ def submission_bundle(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = exports.reproducibility_bundle(
         manifest=manifest,
         completions=selectors.submission_completions(submission_id=pk),
-        results=exports.result_dicts(rows=selectors.submission_result_rows(submission_id=pk)),
+        results=exports.result_dicts(rows=selectors.submission_result_rows(submission=submission)),
     )
     return _download(
         bundle, content_type="application/zip", filename=f"mercury-submission-{pk}-bundle.zip"

@@ -348,7 +348,7 @@ def test_submission_results_are_paginated_by_task(client, judged):
 
     from portal.selectors import submissions as submission_selectors
 
-    detail = submission_selectors.submission_detail(submission_id=submission.pk, page=2, per_page=2)
+    detail = submission_selectors.submission_detail(submission=submission, page=2, per_page=2)
 
     assert [item.slug for item in detail.tasks] == ["gamma"]
     assert (detail.page.number, detail.page.pages) == (2, 2)

@@ -95,7 +95,7 @@ def test_submission_progress_is_json_ready(make_task, create_submission):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "x"}])
 
-    data = selectors.submission_progress(submission_id=submission.pk)
+    data = selectors.submission_progress(submission=submission)
 
     assert data["status"] == "queued"
     assert data["progress"] == {"done": 0, "total": 1}
