@@ -76,11 +76,15 @@ def _record(
     reason: str = "",
 ) -> AuditLog:
     subject = str(submission) if submission is not None else f"user {target_user}"
+    if target_user is None and submission is not None:
+        target_user_id = submission.user_id
+    else:
+        target_user_id = target_user.pk if target_user is not None else None
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         submission=submission,
-        target_user=target_user if target_user is not None else getattr(submission, "user", None),
+        target_user_id=target_user_id,
         subject=subject[:250],
         from_state=from_state,
         to_state=to_state,
@@ -103,7 +107,7 @@ def submission_moderate(
     if needs_reason and not reason:
         raise ModerationError(f"say why: {ModerationAction(action).label} needs a reason.")
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        submission = Submission.objects.filter(pk=submission_id).first()
         if submission is None:
             raise ModerationError(f"no submission #{submission_id}")
         before = submission.moderation
@@ -111,15 +115,17 @@ def submission_moderate(
             raise ModerationError(
                 f"#{submission_id} is {before}: it cannot be {ModerationAction(action).label}d."
             )
-        moved = Submission.objects.filter(pk=submission_id, moderation=before).update(
-            moderation=target,
-            moderation_reason=reason,
-            moderated_at=timezone.now(),
-            moderated_by=actor,
-        )
-        if moved != 1:
+        # Compare-and-swap: of two moderators acting at once, only one moves the entry.
+        changes = {
+            "moderation": target,
+            "moderation_reason": reason,
+            "moderated_at": timezone.now(),
+            "moderated_by": actor,
+        }
+        if Submission.objects.filter(pk=submission_id, moderation=before).update(**changes) != 1:
             raise ModerationError(f"#{submission_id} changed meanwhile; try again.")
-        submission.refresh_from_db()
+        for name, value in changes.items():
+            setattr(submission, name, value)
         _record(
             actor=actor,
             action=action,
@@ -159,7 +165,10 @@ def submission_auto_approve(*, submission: Submission) -> bool:
 def submission_rejudge_recorded(
     *, submission_id: int, actor: AbstractBaseUser | None, reason: str = ""
 ) -> bool:
-    """Rejudge one finished submission from scratch and record who asked and why."""
+    """Rejudge one finished submission from scratch and record who asked and why.
+
+    `submission_rejudge` itself tells the page caches.
+    """
     from portal.services import submission_rejudge
 
     with transaction.atomic():
@@ -174,8 +183,6 @@ def submission_rejudge_recorded(
             to_state=submission.moderation,
             reason=reason,
         )
-        if submission.moderation == Moderation.APPROVED:
-            caching.public_data_changed()
     return True
 
 
