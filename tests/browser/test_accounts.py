@@ -4,24 +4,13 @@ Screenshots go to var/test-artifacts/browser/.
 """
 
 import re
-from pathlib import Path
 
-import pytest
-
-from tests.browser.test_pages import page  # noqa: F401 - the fixture
-
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import shot
 
 PASSWORD = "browser-passphrase-3"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
 
 
-def _shot(browser_page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser_page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def test_sign_up_token_once_revoke_and_sign_out(transactional_db, live_server, page, settings):  # noqa: F811
+def test_sign_up_token_once_revoke_and_sign_out(transactional_db, live_server, page, settings):
     from django.contrib.auth import get_user_model
 
     settings.MERCURY_SUBMISSIONS_PER_DAY = 5
@@ -44,7 +33,7 @@ def test_sign_up_token_once_revoke_and_sign_out(transactional_db, live_server, p
     page.get_by_role("button", name="Create a token").click()
     key = page.locator("#new-token code").inner_text()
     assert re.fullmatch(r"mk_[0-9a-f]{40}", key)
-    _shot(page, "accounts-01-new-token.png")
+    shot(page, "accounts-01-new-token.png")
     page.goto(base + "/accounts/profile/")
     assert key not in page.content()
     assert key[:10] in page.locator("table.tokens").inner_text()
@@ -59,7 +48,7 @@ def test_sign_up_token_once_revoke_and_sign_out(transactional_db, live_server, p
         "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8)"
     )
     assert overflow <= 1, f"the profile overflows a phone's width by {overflow}px: {wide}"
-    _shot(page, "accounts-02-profile-phone.png")
+    shot(page, "accounts-02-profile-phone.png")
     page.set_viewport_size({"width": 1280, "height": 900})
     assert get_user_model().objects.get(username="browser-user").api_tokens.get().revoked_at
 

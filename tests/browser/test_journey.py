@@ -6,24 +6,15 @@ Screenshots go to var/test-artifacts/browser/. The worker runs in a thread of th
 when this host can run it, else with the fake judge.
 """
 
-import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import sign_in
-from tests.browser.test_pages import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import shot, sign_in, watch
 from tests.conftest import sandbox_works
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
-]
+pytestmark = pytest.mark.slow
 
 FAST = "class Solution:\n    def sumList(self, nums):\n        return sum(nums)\n"
 SLOW = (
@@ -92,33 +83,6 @@ def worker(transactional_db, live_server, judge):
     django_rq.get_connection("evaluate").flushdb()
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _watch(page):
-    page.problems = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    page.on("requestfailed", lambda r: page.problems.append(f"failed {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
-    return page
-
-
-def _shot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
 def _upload(page, base, tmp_path, name, rows, **fields):
     import json
 
@@ -140,7 +104,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
     tiny_task, worker, live_server, browser, tmp_path, uploader
 ):
     base = live_server.url
-    page = _watch(browser.new_page(viewport={"width": 1280, "height": 900}))
+    page = watch(browser.new_page(viewport={"width": 1280, "height": 900}))
     sign_in(page, base, uploader)
     rows = [
         {"task_id": "tiny-sum", "completion": FAST},
@@ -163,7 +127,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
     )
     assert page.locator("h1").inner_text().startswith("journey-model")
     page.evaluate("window.__sameDocument = true")
-    _shot(page, "01-submission-queued.png")
+    shot(page, "01-submission-queued.png")
     # Progress and result rows update in place (the marker survives: no reload yet).
     page.wait_for_function(
         """() => window.__sameDocument === true &&
@@ -171,7 +135,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
                  document.querySelector('.results [data-cell=verdict]:not(.verdict-pending)')""",
         timeout=180_000,
     )
-    _shot(page, "02-submission-live.png")
+    shot(page, "02-submission-live.png")
     # When it finishes the page reloads once with the scores, charts and results.
     page.wait_for_selector(".status-panel .status-done", timeout=180_000)
     assert page.locator("[data-role=count]").inner_text() == "3/3"
@@ -182,7 +146,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
     # The code is highlighted when a sample is opened.
     page.locator("details.code summary").first.click()
     page.wait_for_selector("details.code[data-loaded=true] pre .k", timeout=15_000)
-    _shot(page, "03-submission-results.png")
+    shot(page, "03-submission-results.png")
     submission_url = page.url
     assert worker == []
 
@@ -199,7 +163,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
     assert "q=journey" in page.url
     assert page.locator("table.leaderboard tbody tr").count() == 1
     page.wait_for_selector("#leaderboard-chart[data-rendered=true]", timeout=30_000)
-    _shot(page, "04-leaderboard.png")
+    shot(page, "04-leaderboard.png")
 
     # The task page draws the reference runtimes with every sample marked.
     page.goto(f"{base}/tasks/tiny-sum/")
@@ -208,7 +172,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
     assert traces == ["reference solutions", "reference runtimes", "submissions"]
     assert page.evaluate("document.getElementById('task-chart').data[2].x.length") == 2
     assert "journey-model v1" in page.locator(".task-models").inner_text()
-    _shot(page, "05-task.png")
+    shot(page, "05-task.png")
 
     # A second model, then the comparison of the two.
     _upload(page, base, tmp_path, "second-model", [{"task_id": "tiny-sum", "completion": FAST}])
@@ -223,12 +187,12 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
     assert "Per-task outcomes on the tasks all pass" in page.content()
     assert page.locator("table.compare-tasks tbody tr").count() == 1
     page.wait_for_selector("#compare-chart[data-rendered=true]", timeout=30_000)
-    _shot(page, "06-compare.png")
+    shot(page, "06-compare.png")
     assert page.problems == []
     assert worker == []
 
     # On a phone: nothing overflows the viewport; wide tables scroll in their own region.
-    phone = _watch(browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True))
+    phone = watch(browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True))
     for path, name in (
         ("/", "07-phone-leaderboard.png"),
         (submission_url, "08-phone-submission.png"),
@@ -242,7 +206,7 @@ def test_upload_progress_results_leaderboard_task_chart_compare(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 1, f"{path} overflows by {overflow}px"
-        _shot(phone, name)
+        shot(phone, name)
     # Keyboard: the skip link is the first stop and moves focus to the content.
     phone.keyboard.press("Tab")
     assert phone.evaluate("document.activeElement.className") == "skip-link"

@@ -1,18 +1,10 @@
 """Browser: a moderator hides an entry through the admin, with a reason; the owner sees why."""
 
-import pytest
-
 from tests.browser.conftest import sign_in
-from tests.browser.test_pages import page, site  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.browser
 
 
 def test_moderator_hides_an_entry_with_a_reason_and_the_owner_sees_it(
-    site,  # noqa: F811
-    live_server,
-    page,  # noqa: F811
-    django_user_model,
+    site, live_server, page, django_user_model
 ):
     from portal import services
     from portal.models import AuditLog, Submission
