@@ -7,6 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+# The one verdict enum, re-exported: a Result stores its value, and its label names the choice.
+from evaluator.metrics import METRICS, sample_beyond
+from evaluator.verdicts import Verdict as Verdict
+
 
 class Difficulty(models.TextChoices):
     """LeetCode difficulty of a task, spelt as in the Mercury dataset."""
@@ -185,28 +189,17 @@ class Submission(models.Model):
     # of `metrics` so the leaderboard can sort on them.
     n_tasks = models.PositiveIntegerField(default=0)
     n_samples = models.PositiveIntegerField(default=0)
-    pass_at_1 = models.FloatField(null=True, blank=True)
-    beyond_at_1 = models.FloatField(null=True, blank=True)
     metrics = models.JSONField(
         default=dict,
         blank=True,
-        help_text='evaluator.metrics.summarize(): {"pass@1", "beyond@1", "tasks", '
+        help_text='evaluator.metrics.Score.to_dict(): {"pass@1", "beyond@1", "tasks", '
         '"pass@1_ci", "beyond@1_ci", "by_difficulty": {"Easy": {...}, ...}} plus '
         '"verdicts": {"Easy": {"passed": n, ...}, ...}',
     )
     # Precomputed at aggregation so the leaderboard sorts and filters without reading `metrics`
-    # or any Result row. Averages are over all `tasks_total` tasks of the benchmark.
+    # or any Result row. Averages are over all `tasks_total` tasks of the benchmark. Each
+    # registered metric adds its columns below the class (`_add_metric_columns`).
     tasks_total = models.PositiveIntegerField(default=0, help_text="Benchmark size when scored.")
-    pass_ci_low = models.FloatField(null=True, blank=True)
-    pass_ci_high = models.FloatField(null=True, blank=True)
-    beyond_ci_low = models.FloatField(null=True, blank=True)
-    beyond_ci_high = models.FloatField(null=True, blank=True)
-    easy_pass_at_1 = models.FloatField(null=True, blank=True)
-    easy_beyond_at_1 = models.FloatField(null=True, blank=True)
-    medium_pass_at_1 = models.FloatField(null=True, blank=True)
-    medium_beyond_at_1 = models.FloatField(null=True, blank=True)
-    hard_pass_at_1 = models.FloatField(null=True, blank=True)
-    hard_beyond_at_1 = models.FloatField(null=True, blank=True)
     task_set = models.CharField(
         max_length=64, blank=True, help_text="Fingerprint of the task set it was scored on."
     )
@@ -277,18 +270,18 @@ class Submission(models.Model):
         return 100.0 * self.progress_done / self.progress_total if self.progress_total else 0.0
 
 
-class Verdict(models.TextChoices):
-    """Outcome of one sample; mirrors evaluator.judge.Verdict plus `pending`."""
+def _add_metric_columns() -> None:
+    """A column per registered metric, its interval and each difficulty (fractions 0..1).
 
-    PENDING = "pending"
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    INVALID = "invalid"
-    INTERNAL_ERROR = "internal_error"
+    Copied out of `metrics` at aggregation so the leaderboard sorts on them; a new entry in
+    `evaluator.metrics.METRICS` adds its columns here (then `makemigrations`).
+    """
+    for metric in METRICS:
+        for name in metric.columns:
+            Submission.add_to_class(name, models.FloatField(null=True, blank=True))
+
+
+_add_metric_columns()
 
 
 class Result(models.Model):
@@ -299,11 +292,22 @@ class Result(models.Model):
     sample = models.PositiveIntegerField(help_text="0-based index among the task's samples.")
     line = models.PositiveIntegerField(default=0, help_text="Line of the uploaded file.")
     code = models.TextField()
-    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.PENDING)
+    verdict = models.CharField(
+        max_length=20, choices=Verdict.choices(), default=Verdict.PENDING.value
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     runtime_s = models.FloatField(null=True, blank=True)
+    # The sample's score (evaluator.metrics.sample_beyond): 0 for every judged failure.
     beyond = models.FloatField(null=True, blank=True)
     percentile = models.FloatField(null=True, blank=True)
+    calibration = models.ForeignKey(
+        Calibration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The reference runtimes it was placed among (Beyond = f(runtime, these)).",
+    )
     tests_passed = models.PositiveIntegerField(null=True, blank=True)
     tests_total = models.PositiveIntegerField(null=True, blank=True)
     diagnostic = models.TextField(blank=True)
@@ -317,7 +321,7 @@ class Result(models.Model):
                 fields=["submission", "task", "sample"], name="result_unique_per_sample"
             ),
             models.CheckConstraint(
-                condition=Q(verdict__in=Verdict.values), name="result_verdict_valid"
+                condition=Q(verdict__in=[v.value for v in Verdict]), name="result_verdict_valid"
             ),
             models.CheckConstraint(
                 condition=Q(beyond__isnull=True) | (Q(beyond__gte=0) & Q(beyond__lte=1)),
@@ -334,16 +338,16 @@ class Result(models.Model):
 
     @property
     def is_judged(self) -> bool:
-        return self.verdict != Verdict.PENDING
+        return Verdict.coerce(self.verdict).judged
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sample": self.sample,
-            "verdict": self.verdict,
-            "runtime_s": self.runtime_s,
-            "beyond": self.beyond,
-            "percentile": self.percentile,
-        }
+    @property
+    def verdict_enum(self) -> Verdict:
+        return Verdict.coerce(self.verdict)
+
+    @property
+    def score(self) -> float | None:
+        """The Beyond this sample scores (0 when judged and failed, None while pending)."""
+        return sample_beyond(self.verdict, self.beyond)
 
 
 class Profile(models.Model):

@@ -6,7 +6,8 @@ from functools import lru_cache
 from typing import Any
 
 from evaluator.host import HARNESS_VERSION, host_fingerprint
-from portal.models import Calibration, Difficulty, Task
+from evaluator.metrics import METRICS
+from portal.models import Calibration, Difficulty, Submission, Task
 
 DIFFICULTIES = [choice.value for choice in Difficulty]
 
@@ -48,6 +49,11 @@ def benchmark_state() -> BenchmarkState:
 def task_set_fingerprint() -> str:
     """SHA-256 over every task's slug and content fingerprint: the dataset version."""
     return benchmark_state().task_set
+
+
+def submission_figures(submission: Submission) -> dict[str, float | None]:
+    """A submission's overall figure of every registered metric by its key (None until done)."""
+    return {metric.key: getattr(submission, metric.field) for metric in METRICS}
 
 
 def task_count() -> int:

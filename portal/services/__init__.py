@@ -23,7 +23,6 @@ from evaluator.host import HARNESS_VERSION, host_fingerprint
 from evaluator.judge import (
     Calibration as EvCalibration,
     SampleResult,
-    Verdict as EvVerdict,
     calibrate_task,
     judge_sample,
 )
@@ -40,7 +39,12 @@ from portal.models import (
     Verdict,
     Weights,
 )
-from portal.selectors import DIFFICULTIES, quota_for, submission_can_view, task_set_fingerprint
+from portal.selectors import (
+    quota_for,
+    submission_can_view,
+    submission_outcomes,
+    task_set_fingerprint,
+)
 from portal.services.notifications import submission_notify_on_commit
 
 log = logging.getLogger(__name__)
@@ -644,7 +648,8 @@ def _judge_pending(*, submission_id: int, task_ids: list[int] | None = None) -> 
         etask = task_to_evaluator(task=task)
         try:
             # This host's calibration only: runtimes measured elsewhere never mix with ours.
-            calibration = EvCalibration.from_dict(calibration_ensure(task=task, etask=etask).data)
+            stored = calibration_ensure(task=task, etask=etask)
+            calibration = EvCalibration.from_dict(stored.data)
         except Exception as exc:
             log.exception("calibration of %s failed", task.slug)
             for result in task_results:
@@ -653,10 +658,14 @@ def _judge_pending(*, submission_id: int, task_ids: list[int] | None = None) -> 
                 )
             continue
         for result in task_results:
-            _result_judge(result=result, etask=etask, calibration=calibration)
+            _result_judge(
+                result=result, etask=etask, calibration=calibration, calibration_id=stored.pk
+            )
 
 
-def _result_judge(*, result: Result, etask: ev_tasks.Task, calibration: EvCalibration) -> None:
+def _result_judge(
+    *, result: Result, etask: ev_tasks.Task, calibration: EvCalibration, calibration_id: int
+) -> None:
     attempts = result.attempts
     if attempts >= MAX_TOTAL_JUDGE_ATTEMPTS:
         _result_store_internal_error(
@@ -679,20 +688,21 @@ def _result_judge(*, result: Result, etask: ev_tasks.Task, calibration: EvCalibr
             log.exception("judging result %s raised", result.pk)
             outcome, message = None, f"{type(exc).__name__}: {exc}"
             continue
-        if outcome.verdict != EvVerdict.INTERNAL_ERROR:
+        if outcome.verdict != Verdict.INTERNAL_ERROR:
             break
     if outcome is None:
         _result_store_internal_error(result=result, message=message, attempts=attempts)
         return
-    passed = outcome.verdict == EvVerdict.PASSED
+    verdict = Verdict.coerce(outcome.verdict)
     _result_store(
         result=result,
         values={
-            "verdict": Verdict(str(outcome.verdict)),
+            "verdict": verdict,
             "attempts": attempts,
             "runtime_s": outcome.runtime_s,
-            "beyond": min(max(float(outcome.beyond), 0.0), 1.0),
-            "percentile": outcome.percentile if passed else None,
+            "beyond": ev_metrics.sample_beyond(verdict, outcome.beyond),
+            "percentile": outcome.percentile if verdict.passed else None,
+            "calibration_id": calibration_id,
             "tests_passed": outcome.tests_passed,
             "tests_total": outcome.tests_total,
             "diagnostic": (outcome.diagnostic or "")[:MAX_DIAGNOSTIC_CHARS],
@@ -708,6 +718,7 @@ def _result_store_internal_error(
         values={
             "verdict": Verdict.INTERNAL_ERROR,
             "attempts": attempts,
+            "beyond": ev_metrics.sample_beyond(Verdict.INTERNAL_ERROR, None),
             "diagnostic": message[:MAX_DIAGNOSTIC_CHARS],
         },
     )
@@ -726,58 +737,28 @@ def _result_store(*, result: Result, values: dict[str, Any]) -> None:
 
 
 def submission_aggregate(*, submission_id: int) -> Submission:
-    """Compute Pass@1 and Beyond@1 overall and per difficulty, then mark the submission done.
+    """Score a submission by the one rule (`evaluator.metrics.score_samples`), mark it done.
 
-    Averages run over every task of the benchmark: a task without a sample counts as failed
-    (Pass 0, Beyond 0), so a partial upload cannot rank high. internal_error samples are left
-    out (never scored against the model); a task with only such samples is left out of the
-    averages. A failed sample's Beyond is 0. The leaderboard's columns are filled here too.
+    Every task of the benchmark counts: a task without a sample scores 0, a failed sample 0, an
+    internal error left after retries too. The leaderboard's columns are filled here.
     """
-    all_tasks = dict(Task.objects.values_list("slug", "difficulty"))
-    rows = Result.objects.filter(submission_id=submission_id).values_list(
-        "task__slug", "task__difficulty", "verdict", "beyond"
+    score = ev_metrics.score_samples(
+        submission_outcomes(submission_id=submission_id),
+        dict(Task.objects.values_list("slug", "difficulty")),
     )
-    outcomes = []
-    verdicts: dict[str, dict[str, int]] = {level: {} for level in DIFFICULTIES}
-    attempted: set[str] = set()
-    difficulty = dict(all_tasks)
-    for slug, level, verdict, beyond in rows:
-        attempted.add(slug)
-        difficulty[slug] = level
-        counts = verdicts.setdefault(level, {})
-        counts[verdict] = counts.get(verdict, 0) + 1
-        if verdict in (Verdict.INTERNAL_ERROR, Verdict.PENDING):
-            continue
-        passed = verdict == Verdict.PASSED
-        outcomes.append(
-            ev_metrics.SampleOutcome(
-                task_id=slug, passed=passed, beyond=float(beyond or 0.0) if passed else 0.0
-            )
-        )
-    missing = sorted(set(all_tasks) - attempted)
-    outcomes += [
-        ev_metrics.SampleOutcome(task_id=slug, passed=False, beyond=0.0) for slug in missing
-    ]
-    summary = ev_metrics.summarize(outcomes, difficulty)
-    summary["tasks_total"] = len(all_tasks)
-    summary["tasks_attempted"] = len(attempted)
-    summary["tasks_missing"] = len(missing)
-    summary["verdicts"] = verdicts
     submission = Submission.objects.get(pk=submission_id)
-    submission.pass_at_1 = summary["pass@1"]
-    submission.beyond_at_1 = summary["beyond@1"]
-    submission.pass_ci_low, submission.pass_ci_high = summary["pass@1_ci"]
-    submission.beyond_ci_low, submission.beyond_ci_high = summary["beyond@1_ci"]
-    for level in DIFFICULTIES:
-        entry = summary["by_difficulty"].get(level) or {}
-        scored = bool(entry.get("tasks"))
-        setattr(submission, f"{level.lower()}_pass_at_1", entry["pass@1"] if scored else None)
-        setattr(submission, f"{level.lower()}_beyond_at_1", entry["beyond@1"] if scored else None)
-    submission.tasks_total = len(all_tasks)
+    for metric in ev_metrics.METRICS:
+        setattr(submission, metric.field, score.overall.values[metric.key])
+        for name, value in zip(metric.ci_fields, score.overall.intervals[metric.key], strict=True):
+            setattr(submission, name, value)
+        for level, summary in score.by_difficulty.items():
+            value = summary.values[metric.key] if summary.tasks else None
+            setattr(submission, metric.level_field(level), value)
+    submission.tasks_total = score.tasks_total
     submission.task_set = task_set_fingerprint()
     submission.harness_version = HARNESS_VERSION
     submission.host = host_fingerprint()
-    submission.metrics = summary
+    submission.metrics = score.to_dict()
     submission.status = SubmissionStatus.DONE
     submission.finished_at = timezone.now()
     submission.save(update_fields=[*AGGREGATE_FIELDS, "metrics", "status", "finished_at"])
@@ -786,13 +767,7 @@ def submission_aggregate(*, submission_id: int) -> Submission:
 
 
 AGGREGATE_FIELDS = [
-    "pass_at_1",
-    "beyond_at_1",
-    "pass_ci_low",
-    "pass_ci_high",
-    "beyond_ci_low",
-    "beyond_ci_high",
-    *(f"{level.lower()}_{metric}_at_1" for level in DIFFICULTIES for metric in ("pass", "beyond")),
+    *(column for metric in ev_metrics.METRICS for column in metric.columns),
     "tasks_total",
     "task_set",
     "harness_version",

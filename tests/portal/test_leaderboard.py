@@ -402,6 +402,7 @@ def test_status_reports_eta_and_newly_judged_results(client, make_task, create_s
             "id": first.pk,
             "verdict": "passed",
             "verdict_label": "passed",
+            "verdict_class": "verdict verdict-passed tone-ok",
             "runtime": "2.00 ms",
             "beyond": "75.0",
             "percentile": "80.0%",
@@ -555,6 +556,6 @@ def test_scatter_and_failure_charts_escape_model_names(db):
 
     assert scatter["data"][0]["text"] == ["&lt;b&gt;x&lt;/b&gt;"]
     assert scatter["data"][0]["error_y"]["array"] == pytest.approx([10.0])
-    assert [trace["name"] for trace in failures["data"]] == ["passed", "timeout"]
+    assert [trace["name"] for trace in failures["data"]] == ["passed", "time limit"]
     assert failures["data"][0]["x"][0][0] == "&lt;b&gt;x&lt;/b&gt;"
     assert failures["layout"]["barmode"] == "stack"

@@ -49,9 +49,11 @@ def test_leaderboard_rows_rank_by_beyond_then_pass(db):
     assert [row.model_name for row in rows] == ["a", "c", "b"]
     # c and b have the same Beyond@1 and no interval: they share ranks 2-3.
     assert [row.rank_label for row in rows] == ["1", "2–3", "2–3"]
-    easy, medium = rows[0].cells[0], rows[0].cells[1]
-    assert (easy[0].value, easy[1].value) == (1.0, 0.7)
-    assert (medium[0].value, medium[1].value) == (None, None)  # no Medium tasks: shown as "–"
+    keys = [(column.level, column.metric.key) for column in selectors.METRIC_COLUMNS]
+    cells = dict(zip(keys, rows[0].cells, strict=True))
+    assert (cells["Easy", "pass@1"].value, cells["Easy", "beyond@1"].value) == (1.0, 0.7)
+    # no Medium tasks: shown as "–"
+    assert (cells["Medium", "pass@1"].value, cells["Medium", "beyond@1"].value) == (None, None)
 
 
 def test_leaderboard_rows_share_a_rank_when_intervals_overlap(db):

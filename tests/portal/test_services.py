@@ -279,7 +279,9 @@ def test_internal_error_is_retried_once(make_task, create_submission, fake_judge
     assert len(fake_judge.judged) == 2
 
 
-def test_internal_error_is_never_scored_against_the_model(make_task, create_submission, fake_judge):
+def test_internal_error_left_after_retries_counts_as_failed(
+    make_task, create_submission, fake_judge
+):
     make_task(slug="alpha")
     make_task(slug="beta")
     submission = create_submission(
@@ -296,9 +298,12 @@ def test_internal_error_is_never_scored_against_the_model(make_task, create_subm
     broken = Result.objects.filter(submission=submission, code="BROKEN")
     assert {r.verdict for r in broken} == {Verdict.INTERNAL_ERROR}
     assert {r.attempts for r in broken} == {2}
-    # Only alpha's passing sample counts; beta has no scored sample and is left out.
-    assert submission.pass_at_1 == pytest.approx(1.0)
-    assert submission.metrics["tasks"] == 1
+    # Retried, then scored 0: alpha 1/2, beta 0/1, so a sample cannot choose not to count.
+    assert {r.beyond for r in broken} == {0.0}
+    assert submission.pass_at_1 == pytest.approx(0.25)
+    assert submission.beyond_at_1 == pytest.approx(0.25)
+    assert submission.metrics["tasks"] == 2
+    assert submission.metrics["internal_errors"] == 2
 
 
 def test_calibration_failure_marks_the_tasks_samples_internal(

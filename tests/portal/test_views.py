@@ -164,6 +164,23 @@ def test_submission_page_shows_results_when_done(client, make_task, create_submi
     assert figure["data"][0]["y"] == [50.0]  # alpha's mean Beyond
 
 
+def test_submission_page_says_internal_errors_count_as_failed(
+    client, make_task, create_submission, fake_judge
+):
+    make_task(slug="alpha")
+    submission = create_submission(
+        [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "alpha", "completion": "BROKEN"}]
+    )
+    services.submission_evaluate(submission_id=submission.pk)
+
+    body = client.get(submission.get_absolute_url()).content.decode()
+
+    assert "1 sample could not be judged after retries" in body
+    assert "counts as failed in Pass@1 and Beyond@1" in body
+    assert "internal error" in body  # the sample's verdict, labelled by the enum
+    assert '<td class="num">50.0 ' in body  # Pass@1 of 1/2: the unjudged sample scored 0
+
+
 def test_submission_page_404_for_unknown_id(client, db):
     assert client.get(reverse("portal:submission_detail", args=[999])).status_code == 404
     assert client.get(reverse("portal:submission_status", args=[999])).status_code == 404
