@@ -12,9 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from evaluator.metrics import METRICS, sample_beyond
 from evaluator.verdicts import Verdict
-from portal import caching, charts, exports, selectors, services
+from portal import caching, charts, exports, selectors
 from portal.forms import SubmissionUploadForm
 from portal.models import Submission, SubmissionStatus
+from portal.services.submissions import (
+    SubmissionDuplicate,
+    SubmissionInvalid,
+    UploadNotAllowed,
+    UploadThrottled,
+    submission_create,
+)
 from portal.templatetags.portal_format import duration, ms, pct, percent
 
 
@@ -150,19 +157,19 @@ def upload(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                submission = services.submission_create(
+                submission = submission_create(
                     user=request.user,
                     model_name=form.cleaned_data["model_name"],
                     upload=form.cleaned_data["file"],
                     metadata=form.metadata(),
                 )
-            except services.SubmissionInvalid as exc:
+            except SubmissionInvalid as exc:
                 errors = exc.errors
-            except services.SubmissionDuplicate as exc:
+            except SubmissionDuplicate as exc:
                 errors, duplicate, already, status = [str(exc)], exc.existing, True, 409
-            except services.UploadNotAllowed as exc:
+            except UploadNotAllowed as exc:
                 errors, status = [str(exc)], 403
-            except services.UploadThrottled as exc:
+            except UploadThrottled as exc:
                 errors, status, retry_after = [str(exc)], 429, exc.retry_after
             else:
                 return redirect(submission)
