@@ -66,7 +66,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
     from django.utils import timezone
 
     from evaluator import metrics as ev_metrics
-    from evaluator.host import HARNESS_VERSION
+    from evaluator.host import HARNESS_VERSION, SCORING_VERSION
     from portal.models import (
         Calibration,
         Difficulty,
@@ -219,6 +219,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
                 },
                 task_set=task_set if number % 10 else "0" * 64,  # every tenth row stale
                 harness_version=HARNESS_VERSION,
+                scoring_version=SCORING_VERSION,
                 host=host,
                 metrics=summary,
                 started_at=now,

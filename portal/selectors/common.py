@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from evaluator.host import HARNESS_VERSION, host_fingerprint
+from evaluator.host import HARNESS_VERSION, SCORING_VERSION, host_fingerprint
 from evaluator.metrics import METRICS
 from portal.models import Calibration, Difficulty, Submission, Task
 
@@ -20,11 +20,12 @@ def current_host() -> str:
 
 @dataclass(frozen=True)
 class BenchmarkState:
-    """The task set and harness a fresh score would be measured with."""
+    """The task set, harness and scoring rule a fresh score would be measured with."""
 
     task_total: int
     task_set: str
     harness_version: str
+    scoring_version: str = SCORING_VERSION
 
     @property
     def task_set_short(self) -> str:

@@ -117,6 +117,7 @@ _IDENTITY = [
     "tasks_total",
     "task_set",
     "harness_version",
+    "scoring_version",
 ]
 _COLUMNS = [*_IDENTITY, *(name for metric in METRICS for name in metric.columns)]
 # Read as text: converting 1,000 timestamps to aware datetimes costs more than the rest of the
@@ -245,6 +246,7 @@ class LeaderboardRow:
     tasks_total: int
     task_set: str
     harness_version: str
+    scoring_version: str
     stale: bool
     created: str
     rank_low: int = 0
@@ -362,7 +364,11 @@ def _filtered(query: LeaderboardQuery, state: BenchmarkState) -> Any:
     if query.until:
         queryset = queryset.filter(created_at__date__lte=query.until)
     if not query.stale:
-        queryset = queryset.filter(task_set=state.task_set, harness_version=state.harness_version)
+        queryset = queryset.filter(
+            task_set=state.task_set,
+            harness_version=state.harness_version,
+            scoring_version=state.scoring_version,
+        )
     return queryset
 
 
@@ -373,7 +379,8 @@ def _row(values: dict[str, Any], state: BenchmarkState) -> LeaderboardRow:
         figures=figures,
         by_difficulty={},
         stale=values["task_set"] != state.task_set
-        or values["harness_version"] != state.harness_version,
+        or values["harness_version"] != state.harness_version
+        or values["scoring_version"] != state.scoring_version,
         **values,
     )
 
@@ -479,6 +486,7 @@ def leaderboard_row_dict(row: LeaderboardRow) -> dict[str, Any]:
         "samples_per_task": round(row.samples_per_task, 3),
         "task_set": row.task_set,
         "harness_version": row.harness_version,
+        "scoring_version": row.scoring_version,
         "stale": row.stale,
         "created_at": row.created_at,
     }

@@ -171,4 +171,7 @@ def leaderboard_row(row) -> SafeString:  # type: ignore[no-untyped-def]
 
 
 _TIED = '<span class="visually-hidden"> (tied)</span>'
-_STALE = ' <span class="tag stale" title="measured on an older task set or harness">stale</span>'
+_STALE = (
+    ' <span class="tag stale" title="measured on an older task set or harness, or scored by an'
+    ' older rule">stale</span>'
+)

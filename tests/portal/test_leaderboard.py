@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluator.host import HARNESS_VERSION
+from evaluator.host import HARNESS_VERSION, SCORING_VERSION
 from portal import selectors
 from portal.models import Moderation, Result, Submission, SubmissionStatus, Verdict, Weights
 from portal.services.accounts import api_token_create
@@ -197,6 +197,7 @@ def _row(name, beyond, pass_at_1=0.5, ci=None, **fields):
         tasks_total=2,
         task_set=fields.pop("task_set", selectors.task_set_fingerprint()),
         harness_version=fields.pop("harness_version", HARNESS_VERSION),
+        scoring_version=fields.pop("scoring_version", SCORING_VERSION),
         moderation=fields.pop("moderation", Moderation.APPROVED),
         **fields,
     )
@@ -272,13 +273,14 @@ def test_stale_rows_are_marked_and_can_be_hidden(client, db):
     _row("fresh", 0.5)
     _row("old-harness", 0.6, harness_version="h0")
     _row("old-tasks", 0.7, task_set="0" * 64)
+    _row("old-rule", 0.8, scoring_version="s0")
 
     response = client.get(reverse("portal:leaderboard"))
     hidden = client.get(reverse("portal:leaderboard") + "?stale=0")
 
     rows = {row.model_name: row.stale for row in response.context["rows"]}
-    assert rows == {"old-tasks": True, "old-harness": True, "fresh": False}
-    assert response.content.decode().count('class="is-stale"') == 2
+    assert rows == {"old-rule": True, "old-tasks": True, "old-harness": True, "fresh": False}
+    assert response.content.decode().count('class="is-stale"') == 3
     assert [row.model_name for row in hidden.context["rows"]] == ["fresh"]
 
 
