@@ -2,7 +2,7 @@
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -252,7 +252,6 @@ class LeaderboardRow:
     rank_low: int = 0
     rank_high: int = 0
     order: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
