@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from evaluator.metrics import METRICS
 from portal import caching
 from portal.models import (
     ApiToken,
@@ -134,8 +135,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "open_flags",
         "progress_done",
         "progress_total",
-        "pass_at_1",
-        "beyond_at_1",
+        *(metric.field for metric in METRICS),
         "created_at",
     ]
     list_filter = [
@@ -162,8 +162,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "progress_total",
         "n_tasks",
         "n_samples",
-        "pass_at_1",
-        "beyond_at_1",
+        *(metric.field for metric in METRICS),
         "metrics",
         "error_message",
     ]
