@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluator import harness
+from evaluator.jail import leetcode as harness
 from evaluator.checkers import check_output, load_validator
 from evaluator.tasks import Task, load_task
 
