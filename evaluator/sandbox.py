@@ -662,6 +662,11 @@ def _spawn(
     if clean and report is not None and report.get("nonce") == channel.nonce:
         run.report = report
         return run
+    if usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+        # The memory cgroup's killer took the harness (the jail's largest process at that moment,
+        # e.g. while a run's huge result was read): a run's memory use, not ours.
+        run.outcome = "memory"
+        return run
     run.outcome = "crashed"
     run.details["log"] = log[-2000:]
     return run

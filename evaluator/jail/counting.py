@@ -127,7 +127,11 @@ def count_programs(request, names, report):
             failure = run.failure or ("error", "valgrind printed no instruction count")
             if run.result is not None and run.result["status"] != "ok":
                 failure = (run.result["status"], run.result.get("error", ""))
-            entry["time_error"] = {"status": failure[0], "error": failure[1], "output": run.output[-500:].decode(errors="replace")}
+            entry["time_error"] = {
+                "status": failure[0],
+                "error": failure[1],
+                "output": run.output[-500:].decode(errors="replace"),
+            }
             return
         entry["counts"] = [baseline, count]
         entry["times"] = [float(max(count - baseline, 1))]

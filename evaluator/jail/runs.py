@@ -17,7 +17,7 @@ from .protocol import FrameError, FrameReader, outputs_digest, run_message, run_
 
 OUTPUT_CAP = 8 * 2**20  # a run's stdout+stderr; more is an output limit
 OUTPUT_KEPT = 4000
-RESULT_CAP = 256 * 2**20
+RESULT_CAP = 64 * 2**20  # a run's result message; more is an output limit
 
 
 class Run:
