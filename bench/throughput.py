@@ -35,10 +35,7 @@ EMPTY_REQUEST = {
     "returns": "",
     "inplace": None,
     "programs": {},
-    "check": [],
-    "small": [],
-    "large": [],
-    "timed": [],
+    "tests": [],
     "limits": {"cpu_s": 2, "wall_s": 5, "as_bytes": 2**31, "mem_bytes": 2**29},
     "timing": {"budget_s": 0, "min_reps": 0, "max_reps": 0},
 }
