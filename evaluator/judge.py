@@ -38,6 +38,10 @@ ATTEMPTS = 3  # a jail that fails through our fault is tried this often before i
 # after 35-40 rounds, and their median ratio needs them: against a cap of 21 rounds, the
 # cross-jail CV of their ratio halved.
 DEFAULT_TIMING = {"budget_s": 0.6, "min_reps": 3, "max_reps": 41}
+# Rounds also stop once the result is settled: the 95% interval of the median ratio moves a
+# sample's Beyond by at most this much (calibration: every reference's interval is within this
+# share of the references' range). See evaluator/jail/timing.py.
+STOP_TOL = 0.01
 
 
 class Verdict(StrEnum):
@@ -257,7 +261,12 @@ def calibrate_task(
 ) -> Calibration:
     """Check every reference in the sandbox and time them against each other on this host."""
     names = list(task.references)
-    timing = {"budget_s": budget_s, "min_reps": rounds[0], "max_reps": rounds[1]}
+    timing = {
+        "budget_s": budget_s,
+        "min_reps": rounds[0],
+        "max_reps": rounds[1],
+        "stop": {"mode": "calibration", "tol": STOP_TOL},
+    }
     request = _request(task, dict(task.references), CALIBRATION_CHILD_CPU, timing)
     request["measure"] = measure
     failures: list[str] = []
@@ -450,7 +459,10 @@ def judge_sample(
         return SampleResult(
             Verdict.INVALID, diagnostic="the completion is empty", tests_total=total
         )
-    timing = timing or DEFAULT_TIMING
+    timing = dict(timing or DEFAULT_TIMING)
+    if measure == "cpu" and "stop" not in timing:
+        ratios = list(calibration.ratios.values())
+        timing["stop"] = {"mode": "sample", "lo": min(ratios), "hi": max(ratios), "tol": STOP_TOL}
     child_cpu = _limit_for(calibration)
     programs = {"candidate": code}
     if measure == "cpu":
