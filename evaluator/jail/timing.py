@@ -25,7 +25,7 @@ def median_interval(values):
 
 
 def _ratios(times, anchor):
-    return [t / a for t, a in zip(times, anchor) if a > 0]
+    return [t / a for t, a in zip(times, anchor, strict=False) if a > 0]
 
 
 def _beyond(ratio, lo, hi):
