@@ -11,14 +11,23 @@ from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 # Bump the prefix when the timing protocol changes in a way the sources below don't show.
-_PROTOCOL = "1"
+_PROTOCOL = "2"
+# Every file whose change can change a verdict, a runtime or a score.
+SCORING_FILES = (
+    "sandbox.py",
+    "judge.py",
+    "checkers.py",
+    "metrics.py",
+    *sorted(f"jail/{p.name}" for p in (_HERE / "jail").glob("*.py")),
+)
 
 
 @cache
 def harness_version() -> str:
     """A short hash of the code that turns a program into a runtime."""
     digest = hashlib.sha256(_PROTOCOL.encode())
-    for name in ("harness.py", "sandbox.py", "judge.py"):
+    for name in SCORING_FILES:
+        digest.update(name.encode())
         digest.update((_HERE / name).read_bytes())
     return f"h{_PROTOCOL}-{digest.hexdigest()[:10]}"
 
