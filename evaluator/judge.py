@@ -16,7 +16,6 @@ import json
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from evaluator import sandbox
@@ -24,6 +23,7 @@ from evaluator.checkers import check_output, load_validator
 from evaluator.host import HARNESS_VERSION, host_fingerprint
 from evaluator.metrics import beyond_score, percentile_beaten
 from evaluator.tasks import Task
+from evaluator.verdicts import Verdict
 
 MIN_SPREAD = 1.5  # a task whose references spread less than this is flagged
 ANCHOR_MIN_SECONDS = 0.005
@@ -42,17 +42,6 @@ DEFAULT_TIMING = {"budget_s": 0.6, "min_reps": 3, "max_reps": 41}
 # sample's Beyond by at most this much (calibration: every reference's interval is within this
 # share of the references' range). See evaluator/jail/timing.py.
 STOP_TOL = 0.01
-
-
-class Verdict(StrEnum):
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    INVALID = "invalid"
-    INTERNAL_ERROR = "internal_error"
 
 
 class CalibrationError(RuntimeError):
