@@ -12,6 +12,8 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 # Bump the prefix when the timing protocol changes in a way the sources below don't show.
 _PROTOCOL = "2"
+
+
 # The code that turns a program into a verdict and a runtime: a change re-measures everything
 # (calibrations are keyed by it) and marks every score stale.
 MEASURING_FILES = (
@@ -21,8 +23,7 @@ MEASURING_FILES = (
     *sorted(f"jail/{p.name}" for p in (_HERE / "jail").glob("*.py")),
 )
 # The code that turns verdicts and runtimes into scores: a change marks every score stale, and
-# `manage.py rescore` recomputes them from the stored runtimes and calibrations, no rejudging
-# (and no recalibration).
+# `manage.py rescore` recomputes them from the stored runtimes and calibrations, no rejudging.
 SCORING_FILES = ("metrics.py", "verdicts.py")
 
 
