@@ -61,15 +61,20 @@ class Program:
 
     allowed: frozenset[Verdict]
     bounded: bool = False  # may hang the judge: judged in a child process with a deadline
-    waits: bool = False  # sleeps or blocks: judged after the others, so as not to delay them
+    # Bounded programs are judged stage by stage, several at a time: 0 those that end by
+    # themselves, 1 those that sleep or block, 2 those that also close the harness's pipes. A judge
+    # that waits for a blocked completion may hold a timing core meanwhile; the stages keep one
+    # program's wait from counting against another's deadline.
+    stage: int = 0
 
 
 SLOW = frozenset({Verdict.PASSED, Verdict.RUNTIME_ERROR})  # correct but slow, maybe refused
 SLOW_OR_WRONG = SLOW | {Verdict.WRONG_ANSWER}  # ... or caught returning something else
 DODGE = Program(COMPLETION, bounded=True)
 DODGE_OR_PASS = Program(COMPLETION | {Verdict.PASSED}, bounded=True)  # answers honestly after
-WAITS = Program(COMPLETION, bounded=True, waits=True)
-WAITS_OR_PASS = Program(COMPLETION | {Verdict.PASSED}, bounded=True, waits=True)
+WAITS = Program(COMPLETION, bounded=True, stage=1)
+WAITS_OR_PASS = Program(COMPLETION | {Verdict.PASSED}, bounded=True, stage=1)
+WAITS_CLOSED = Program(COMPLETION, bounded=True, stage=2)
 
 KIND1 = {
     "k1_pidfd_forge_sigint": Program(SLOW_OR_WRONG),
@@ -126,6 +131,7 @@ KIND6 = {
     "k6_argv_baseline": Program(SLOW),
     "k6_exit_hook_baseline": Program(SLOW),
     "k6_fake_irefs": Program(SLOW),
+    "k6_fork_first_summary": Program(SLOW),
     "k6_proc_detect_junk": Program(SLOW_OR_WRONG),
     "k6_slowdown_detect_junk": Program(SLOW_OR_WRONG),
 }
@@ -147,8 +153,8 @@ KIND7 = {
     "k7_every_signal_pid1": DODGE_OR_PASS,
     "k7_prlimit_pid1_files": DODGE_OR_PASS,
     "k7_prlimit_pid1_procs_memory": DODGE_OR_PASS,
-    "k7_close_fds_sleep": WAITS,
-    "k7_close_fds_sleep_timed": WAITS,
+    "k7_close_fds_sleep": WAITS_CLOSED,
+    "k7_close_fds_sleep_timed": WAITS_CLOSED,
     "k7_grandchild_holds_pipe": WAITS_OR_PASS,
     "k7_exit_at_import": DODGE,
     "k7_exit_in_del": DODGE,
@@ -160,6 +166,7 @@ KIND7 = {
     "k7_fill_tmp_then_answer": DODGE_OR_PASS,
     "k7_output_flood_timed": DODGE_OR_PASS,
     "k7_huge_result": DODGE,
+    "k7_shm_starves_anchor": DODGE_OR_PASS,
     "k7_sleep_timed": WAITS,
     "k7_block_forever": WAITS,
 }
@@ -251,8 +258,7 @@ class Judge:
             )
         except Exception as exc:  # noqa: BLE001 - a judge that raises is a finding
             return Judged(None, elapsed_s=time.monotonic() - started, raised=repr(exc))
-        data = result.to_dict()
-        return Judged.from_dict(data, time.monotonic() - started)
+        return Judged.from_dict(result.to_dict(), time.monotonic() - started)
 
     def run_bounded(self, code: str) -> Judged:
         """judge_sample in a child process of its own, killed (with its jails) at DEADLINE_S."""
@@ -288,9 +294,7 @@ class Judge:
 
     def result(self, name: str) -> Judged:
         if name not in self.cache:
-            program = ALL.get(name) or COUNTED[name]
-            runner = self.run_bounded if program.bounded else self.run
-            self.cache[name] = runner(_code(name))
+            self.cache[name] = self._uncached(name)
         return self.cache[name]
 
     def results(self, names: list[str], workers: int) -> None:
@@ -333,11 +337,9 @@ def counted(hostile_tasks: dict[str, Task], sandbox_ready: None) -> Judge:
 
 @pytest.fixture(scope="module")
 def dodges(cpu: Judge) -> Judge:
-    # A judge that waits for a blocked completion may hold a timing core meanwhile: the waiters
-    # go last, all at once, so that the other dodges are judged without queueing behind them.
-    cpu.results([n for n, p in KIND7.items() if not p.waits], workers=PARALLEL)
-    waiters = [n for n, p in KIND7.items() if p.waits]
-    cpu.results(waiters, workers=len(waiters))
+    for stage in sorted({p.stage for p in KIND7.values()}):
+        names = [n for n, p in KIND7.items() if p.stage == stage]
+        cpu.results(names, workers=PARALLEL if stage == 0 else len(names))
     return cpu
 
 
