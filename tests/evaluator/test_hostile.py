@@ -28,9 +28,10 @@ from typing import Any
 
 import pytest
 
-from evaluator.judge import Calibration, Verdict, calibrate_task, judge_sample
+from evaluator.judge import Calibration, calibrate_task, judge_sample
 from evaluator.sandbox import prepare_host
 from evaluator.tasks import Task, load_tasks
+from evaluator.verdicts import Verdict
 
 pytestmark = pytest.mark.sandbox
 
