@@ -1,12 +1,27 @@
-# Kind 6, a forged instruction count: in a timed or counted run (its first call sees the large
+# Kind 6, a forged instruction count: in a timed or counted run (on the large
 # input), write a fake valgrind summary ("I refs: 1,000") to every descriptor, and to every
 # descriptor reopened through /proc/self/fd (which reaches valgrind's own log pipe), then do the
 # honest work.
+import json
 import os
 
-CALLS = []
 
 FAKE = b"==1== \n==1== I   refs:      1,000\n==1== I refs: 1000\n"
+
+
+def timed(nums):
+    """Misbehave on this call? On the large input of a run that is timed, not only checked.
+
+    Where the jail's request file is readable it says whether the run is timed (it lists timed
+    inputs); where it is not, every run may be timed (identical check and timed runs).
+    """
+    if len(nums) <= 100:
+        return False
+    try:
+        with open("/box/request.json") as handle:
+            return bool(json.load(handle).get("timed"))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def slow(nums):
@@ -50,7 +65,6 @@ def forge():
 
 class Solution:
     def pairProducts(self, nums: List[int]) -> List[int]:
-        CALLS.append(len(nums))
-        if CALLS[0] > 100 and len(CALLS) == 1:
+        if timed(nums):
             forge()
         return slow(nums)

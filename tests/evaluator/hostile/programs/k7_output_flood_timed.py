@@ -1,8 +1,22 @@
 # Kind 7, exceed the output: the check run is honest; every timed run writes 4 MiB to stdout
 # and to stderr before answering.
+import json
 import os
 
-CALLS = []
+
+def timed(nums):
+    """Misbehave on this call? On the large input of a run that is timed, not only checked.
+
+    Where the jail's request file is readable it says whether the run is timed (it lists timed
+    inputs); where it is not, every run may be timed (identical check and timed runs).
+    """
+    if len(nums) <= 100:
+        return False
+    try:
+        with open("/box/request.json") as handle:
+            return bool(json.load(handle).get("timed"))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def slow(nums):
@@ -19,8 +33,7 @@ def slow(nums):
 
 class Solution:
     def pairProducts(self, nums: List[int]) -> List[int]:
-        CALLS.append(len(nums))
-        if CALLS[0] > 100:
+        if timed(nums):
             for fd in (1, 2):
                 try:
                     os.write(fd, b"y" * (4 << 20))
