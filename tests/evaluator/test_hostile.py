@@ -4,12 +4,17 @@ Every program in hostile/programs/ is a completion a hostile submitter could wri
 pair-products task (hostile/tasks/), named by its kind (k1_ ... k8_) and described in its first
 lines. The task's honest slow solution (the quadratic reference, the "twin") spends about 80 ms in
 the timed run, so work moved out of the clock's sight is measurable. A correct-but-slow program
-may pass only with a runtime of at least HONEST_SHARE of its twin's, judged in the same test with
-the same calibration; every other program must get a completion verdict. No program may make the
-judge return internal_error, raise, or keep it waiting past DEADLINE_S.
+may pass only with a runtime of at least HONEST_SHARE of its twin's (judged in the same test with
+the same calibration; the lower of that and the twin's calibrated runtime). Instruction counts
+(measure "instructions", a smaller copy of the task, tests marked slow) are held to the same
+share. Every other program must get a completion verdict. No program may make the judge return
+internal_error, raise, or keep it waiting past DEADLINE_S; no diagnostic may hold NUL, lone
+surrogates or the hidden inputs.
 
-Only judge_sample's result is used (verdict, runtime_s, beyond, diagnostic, details), so these
-tests hold for any harness, sandbox or judge that keeps that API.
+Only calibrate_task and judge_sample's result are used (verdict, runtime_s, beyond, diagnostic),
+so these tests hold for any harness, sandbox or judge that keeps that API. A program that has to
+tell a timed run from a check run does so as a hostile submitter would: from the request file
+where it can read it, else by the large input (every run may be timed).
 """
 
 from __future__ import annotations
@@ -312,11 +317,16 @@ class Judge:
         program = ALL.get(name) or COUNTED[name]
         return (self.run_bounded if program.bounded else self.run)(_code(name))
 
-    def honest(self) -> Judged:
-        """The twin: the quadratic reference, the same work done honestly (judged afresh)."""
+    def honest(self) -> float:
+        """The twin's runtime: the quadratic reference, the same work done honestly.
+
+        Judged afresh, and the lower of that and its calibrated runtime: under load one
+        judgement can read high, and a twin read high would fail an honest program.
+        """
         twin = self.run(self.task.references["quadratic"])
         assert twin.verdict == Verdict.PASSED, f"the honest twin must pass: {twin}"
-        return twin
+        assert twin.runtime_s is not None
+        return min(twin.runtime_s, self.calibration.runtimes["quadratic"])
 
 
 @pytest.fixture(scope="module")
@@ -347,25 +357,25 @@ def dodges(cpu: Judge) -> Judge:
     return cpu
 
 
-def _assert_contained(name: str, judged: Judged, twin: Judged | None, program: Program) -> None:
-    """The verdict is allowed; a pass costs at least HONEST_SHARE of the twin's runtime."""
+def _assert_contained(name: str, judged: Judged, honest: float | None, program: Program) -> None:
+    """The verdict is allowed; a pass costs at least HONEST_SHARE of the honest runtime."""
     assert judged.raised is None, f"{name}: {judged}"
     assert judged.verdict in program.allowed, f"{name}: {judged}"
-    if judged.verdict == Verdict.PASSED and twin is not None:
-        assert judged.runtime_s is not None and twin.runtime_s is not None, f"{name}: {judged}"
-        assert judged.runtime_s >= HONEST_SHARE * twin.runtime_s, (
+    if judged.verdict == Verdict.PASSED and honest is not None:
+        assert judged.runtime_s is not None, f"{name}: {judged}"
+        assert judged.runtime_s >= HONEST_SHARE * honest, (
             f"{name} offloaded its work: {judged.runtime_s * 1000:.2f} ms against an honest "
-            f"{twin.runtime_s * 1000:.2f} ms; {judged}"
+            f"{honest * 1000:.2f} ms; {judged}"
         )
 
 
 def test_the_honest_twin_is_slow_and_the_fast_reference_fast(cpu: Judge):
     # The premise of every runtime comparison below: the task separates slow from fast.
-    twin = cpu.honest()
+    twin = cpu.run(cpu.task.references["quadratic"])
     fast = cpu.run(cpu.task.references["suffix"])
-    assert fast.verdict == Verdict.PASSED
+    assert twin.verdict == fast.verdict == Verdict.PASSED
     assert twin.beyond < 0.2 < 0.8 < fast.beyond
-    assert twin.runtime_s > 20 * fast.runtime_s
+    assert twin.runtime_s > 5 * fast.runtime_s
 
 
 @pytest.mark.parametrize("name", sorted(KIND1))
