@@ -126,7 +126,7 @@ def tree_to_list(root, limit=10**7):
     return out
 
 
-def _kind(type_name):
+def kind(type_name):
     """Which boundary conversion a type string needs."""
     t = (type_name or "").replace(" ", "")
     if t.startswith("Optional[") and t.endswith("]"):
@@ -148,14 +148,14 @@ def convert_args(values, params, namespace):
     tree_node = namespace.get("TreeNode", TreeNode)
     out = []
     for index, value in enumerate(values):
-        kind = _kind(params[index] if index < len(params) else "")
-        if kind == "list":
+        what = kind(params[index] if index < len(params) else "")
+        if what == "list":
             out.append(list_to_linked(value, list_node))
-        elif kind == "tree":
+        elif what == "tree":
             out.append(list_to_tree(value, tree_node))
-        elif kind == "lists":
+        elif what == "lists":
             out.append([list_to_linked(v, list_node) for v in value])
-        elif kind == "trees":
+        elif what == "trees":
             out.append([list_to_tree(v, tree_node) for v in value])
         else:
             out.append(deep_copy_json(value))
@@ -172,14 +172,34 @@ def deep_copy_json(value):
 
 def to_json_value(value, returns):
     """Turn a method's return value into plain JSON data."""
-    kind = _kind(returns)
-    if kind == "list" or (kind == "plain" and is_node(value, "next")):
+    what = kind(returns)
+    if what == "list" or (what == "plain" and is_node(value, "next")):
         return linked_to_list(value) if value is not None else []
-    if kind == "tree" or (kind == "plain" and is_node(value, "left")):
+    if what == "tree" or (what == "plain" and is_node(value, "left")):
         return tree_to_list(value)
-    if kind in ("lists", "trees") and isinstance(value, list):
-        conv = linked_to_list if kind == "lists" else tree_to_list
+    if what in ("lists", "trees") and isinstance(value, list):
+        conv = linked_to_list if what == "lists" else tree_to_list
         return [conv(v) if v is not None else [] for v in value]
+    return _plain(value, 0)
+
+
+def json_default(value):
+    """For json.dumps: what `to_json_value` makes of a value JSON has no form for.
+
+    Plain results (numbers, strings, lists, dicts) are encoded by json's C code as they are; only
+    nodes, sets and other objects come here. Cheap, as it must be: a run's outputs are encoded
+    inside its measured time.
+    """
+    if isinstance(value, (set, frozenset)):
+        items = list(value)
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if is_node(value, "next"):
+        return linked_to_list(value)
+    if is_node(value, "left"):
+        return tree_to_list(value)
     return _plain(value, 0)
 
 
