@@ -44,7 +44,7 @@ def test_every_builtin_task_matches_mercurys_eval_split(mercury, builtin):
 
 def test_every_builtin_task_has_graded_references_and_both_kinds_of_tests(builtin):
     for task in builtin:
-        assert len(task.references) >= 5, task.slug
+        assert len(task.references) >= 10, task.slug
         assert task.canonical in task.references, task.slug
         assert len(task.small) >= 5 and task.large, task.slug
         assert task.description.strip(), task.slug
