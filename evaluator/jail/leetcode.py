@@ -21,6 +21,7 @@ from itertools import *
 from functools import *
 from string import ascii_lowercase, ascii_uppercase, ascii_letters, digits
 from builtins import pow  # math's star import must not shadow pow(base, exp, mod)
+import bisect  # the star import above bound `bisect` to the function; code calls bisect.insort
 inf = float("inf")
 try:
     import sortedcontainers
@@ -59,7 +60,9 @@ def make_namespace():
     """A fresh global namespace with LeetCode's environment."""
     if os.path.isdir(EXTRA_LIB) and EXTRA_LIB not in sys.path:
         sys.path.append(EXTRA_LIB)
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    # Not "__main__": a completion's `if __name__ == "__main__":` self-test must not run (as in
+    # Mercury's harness and on LeetCode), least of all inside the measured run.
+    namespace = {"__name__": "solution", "__builtins__": __builtins__}
     exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
     namespace["ListNode"] = ListNode
     namespace["TreeNode"] = TreeNode

@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 
-from . import mercury_codec
+from . import mercury_codec, runs
 from .leetcode import call_once, convert_args, json_default, kind, make_namespace, to_json_value
 from .protocol import write_frame
 
@@ -61,7 +61,7 @@ def set_limits(limits, *, counted=False):
     sys.setrecursionlimit(int(limits.get("recursion", 100000)))
 
 
-def place_fds(result_fd, output_fd, keep=()):
+def place_fds(result_fd, output_fd, keep=(), hold=None):
     """stdin from /dev/null, stdout+stderr into the capture pipe, the result pipe at fd 3.
 
     Everything else is closed; what stays open survives an exec (counted runs exec valgrind).
@@ -71,6 +71,9 @@ def place_fds(result_fd, output_fd, keep=()):
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     os.dup2(result_fd, RESULT_FD)
+    if hold is not None:
+        os.dup2(hold, HOLD_FD)
+        keep = (*keep, HOLD_FD)
     keep = set(keep)
     for fd in range(RESULT_FD + 1, 1024):
         if fd not in keep:
@@ -171,7 +174,7 @@ def _send_result(message):
 def child_main(request, program, result_fd, output_fd):
     """In a freshly forked child of the harness (uid 0): become a run. Never returns."""
     try:
-        place_fds(result_fd, output_fd, keep=(HOLD_FD,))
+        place_fds(result_fd, output_fd, hold=runs.hold_source)
         drop_privileges()
         reset_signals()
         set_limits(request["limits"])
@@ -183,6 +186,7 @@ def child_main(request, program, result_fd, output_fd):
         # (which leaves out the running slice: 0-4 ms low at random) it is exact.
         write_frame(RESULT_FD, {"t0": time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)})
         _send_result(execute(request, program, namespace, prepared))
+        os.close(RESULT_FD)  # nothing more: a result left unfinished is now known to be
         # Wait, off the CPU, for the harness to take the measure and end this process: its
         # teardown is not the program's work.
         os.read(HOLD_FD, 1)

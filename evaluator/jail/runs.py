@@ -8,6 +8,7 @@ lazy result converted after the calls or at import is all counted.
 """
 
 import contextlib
+import fcntl
 import os
 import select
 import signal
@@ -57,6 +58,7 @@ def reap_strays():
 
 
 HOLD_FD = 4  # a run's read end of a pipe the harness never writes: it waits there when done
+hold_source = None  # in a started run: where the hold pipe waits for runner.place_fds
 
 
 def start(child, *args):
@@ -74,7 +76,10 @@ def start(child, *args):
             os.close(result_r)
             os.close(output_r)
             os.close(hold_w)
-            os.dup2(hold_r, HOLD_FD)
+            # Out of the way of the low numbers place_fds moves the other pipes to.
+            global hold_source
+            hold_source = fcntl.fcntl(hold_r, fcntl.F_DUPFD, 40)
+            os.close(hold_r)
             child(result_w, output_w, *args)
         finally:
             os._exit(0)
@@ -97,6 +102,7 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
     exited = killed_wall = False
     problem = None
     stopped = None  # the run's own CPU when it was stopped on delivering its result
+    result_closed = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -115,6 +121,8 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
             data = os.read(fd, 1 << 20)
             if not data:
                 open_fds.discard(fd)
+                if fd == result_r:
+                    result_closed = True  # the run has said all it will say
                 continue
             if fd == output_r:
                 output_total += len(data)
@@ -130,9 +138,9 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
                 except FrameError as exc:
                     too_big = "over the cap" in str(exc)
                     problem = ("output" if too_big else "error", str(exc))
-        if problem or stopped is not None:
+        if problem or stopped is not None or result_closed:
             break
-    if stopped is not None and output_r in open_fds and not problem:
+    if (stopped is not None or result_closed) and output_r in open_fds and not problem:
         output, output_total = _drain(output_r, output, output_total)
     if not exited:
         os.kill(pid, signal.SIGKILL)
