@@ -7,6 +7,7 @@ from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
 from django.http import Http404
 
 from evaluator.host import HARNESS_VERSION
+from evaluator.tasks import full_prompt
 from portal.models import Calibration, Moderation, Result, SubmissionStatus, Task, Verdict
 from portal.selectors.common import (
     PageInfo,
@@ -129,35 +130,56 @@ def _name(model_name: str, model_version: str) -> str:
 
 
 def task_api_row(task: Task) -> dict[str, Any]:
-    """A task's identity and prompt, JSON-ready (the rows of GET /api/tasks/)."""
+    """A task's identity, statement and prompts, JSON-ready (the rows of GET /api/tasks/).
+
+    `prompt` is the full prompt (statement, examples and constraints, then the starter code);
+    `starter_code` the bare `class Solution` stub a completion continues.
+    """
     return {
         "task_id": task.slug,
         "id": task.lc_id,
         "title": task.title,
         "difficulty": task.difficulty,
         "entry_point": task.entry_point,
-        "prompt": task.prompt,
+        "description": task.description,
+        "prompt": full_prompt(title=task.title, description=task.description, starter=task.prompt),
+        "starter_code": task.prompt,
         "version": task.version,
     }
 
 
 def tasks_api_rows() -> list[dict[str, Any]]:
-    """Every task with its prompt, JSON-ready."""
+    """Every task with its statement and prompts, JSON-ready."""
     return [
         task_api_row(task)
         for task in Task.objects.order_by("lc_id", "slug").only(
-            "slug", "lc_id", "title", "difficulty", "entry_point", "prompt", "version"
+            "slug",
+            "lc_id",
+            "title",
+            "difficulty",
+            "entry_point",
+            "description",
+            "prompt",
+            "version",
         )
     ]
 
 
 def prompt_rows() -> list[dict[str, str]]:
-    """Every task's prompt as a generation input line: task_id, prompt, entry_point, difficulty."""
+    """Every task's prompt as a generation input line: task_id, the full prompt, the starter
+    code, entry_point, difficulty, title."""
     return [
-        {"task_id": slug, "prompt": prompt, "entry_point": entry_point, "difficulty": difficulty}
-        for slug, prompt, entry_point, difficulty in Task.objects.order_by(
+        {
+            "task_id": slug,
+            "prompt": full_prompt(title=title, description=description, starter=prompt),
+            "starter_code": prompt,
+            "entry_point": entry_point,
+            "difficulty": difficulty,
+            "title": title,
+        }
+        for slug, title, description, prompt, entry_point, difficulty in Task.objects.order_by(
             "lc_id", "slug"
-        ).values_list("slug", "prompt", "entry_point", "difficulty")
+        ).values_list("slug", "title", "description", "prompt", "entry_point", "difficulty")
     ]
 
 

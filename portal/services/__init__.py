@@ -18,7 +18,6 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from evaluator import metrics as ev_metrics, sandbox, tasks as ev_tasks
-from evaluator.completions import parse_completions
 from evaluator.host import HARNESS_VERSION, host_fingerprint
 from evaluator.judge import (
     Calibration as EvCalibration,
@@ -41,6 +40,11 @@ from portal.models import (
     Weights,
 )
 from portal.selectors import DIFFICULTIES, quota_for, submission_can_view, task_set_fingerprint
+from portal.services.completions import (
+    CompletionsCheck as CompletionsCheck,
+    completions_check as completions_check,
+    completions_parse,
+)
 from portal.services.notifications import submission_notify_on_commit
 
 log = logging.getLogger(__name__)
@@ -332,19 +336,7 @@ def submission_create(
             user=user,
         )
     tasks = {task.slug: task for task in Task.objects.only("pk", "slug")}
-    parsed = parse_completions(
-        data,
-        known_tasks=set(tasks),
-        max_bytes=max_bytes,
-        max_samples_per_task=settings.MERCURY_MAX_SAMPLES_PER_TASK,
-    )
-    errors = [str(error) for error in parsed.errors]
-    # PostgreSQL text cannot hold NUL, which a JSON string may encode as \u0000.
-    errors += [
-        f"line {sample.line}: the completion contains a NUL character"
-        for sample in parsed.samples
-        if "\x00" in sample.code
-    ]
+    parsed, errors = completions_parse(data=data)
     if errors:
         raise SubmissionInvalid(errors)
     if not parsed.samples:

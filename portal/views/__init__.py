@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,9 +12,12 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import caching, charts, exports, selectors, services
-from portal.forms import SubmissionUploadForm
+from portal.forms import CompletionsCheckForm, SubmissionUploadForm
 from portal.models import Submission, SubmissionStatus
+from portal.selectors import apidocs
 from portal.templatetags.portal_format import duration, ms, pct, percent, verdict_label
+
+EXAMPLE_COMPLETIONS = settings.BASE_DIR / "docs" / "examples" / "completions.jsonl"
 
 
 def _page(request: HttpRequest) -> int:
@@ -138,11 +142,22 @@ def _leaderboard_json(query: selectors.LeaderboardQuery) -> str:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     """Upload a completions file with the model's metadata; on success go to its page."""
+    checking = request.POST.get("action") == "check"
     form = SubmissionUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     duplicate, already = None, False
     status, retry_after = 200, 0
-    if request.method == "POST":
+    check: services.CompletionsCheck | None = None
+    if checking:
+        # Only the file is read: nothing is stored and no quota is used.
+        check_form = CompletionsCheckForm(request.POST, request.FILES)
+        if check_form.is_valid():
+            upload = check_form.cleaned_data["file"]
+            check = services.completions_check(data=b"".join(upload.chunks()))
+        else:
+            errors, status = [str(e) for e in check_form.errors.get("file", [])], 400
+        form = SubmissionUploadForm(initial=request.POST.dict())  # keeps what was typed
+    elif request.method == "POST":
         status = 400
         if form.is_valid():
             try:
@@ -172,6 +187,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             "already": already,
             "quota": selectors.quota_for(user=request.user),
             "throttled": status == 429,
+            "check": check,
+            "checking": checking,
         },
         status=status,
     )
@@ -330,6 +347,38 @@ def prompts_jsonl(request: HttpRequest) -> HttpResponse:
         content,
         content_type="application/jsonl; charset=utf-8",
         filename="mercury-prompts.jsonl",
+    )
+
+
+@require_GET
+@caching.public_page(caching.TASKS, _no_params)
+def about(request: HttpRequest) -> HttpResponse:
+    """What Mercury is, how this task set relates to it, how runtime is measured, how to cite."""
+    state = selectors.benchmark_state()
+    return render(request, "portal/about.html", {"state": state, "task_total": state.task_total})
+
+
+@require_GET
+def docs_api(request: HttpRequest) -> HttpResponse:
+    """The JSON API's reference, rendered from docs/openapi.yaml."""
+    return render(request, "portal/api_reference.html", {"api": apidocs.api_reference()})
+
+
+@require_GET
+def openapi_yaml(request: HttpRequest) -> HttpResponse:
+    """docs/openapi.yaml as it is."""
+    return HttpResponse(
+        apidocs.OPENAPI_PATH.read_bytes(), content_type="application/yaml; charset=utf-8"
+    )
+
+
+@require_GET
+def example_completions(request: HttpRequest) -> HttpResponse:
+    """The README's example completions file (docs/examples/completions.jsonl)."""
+    return _download(
+        EXAMPLE_COMPLETIONS.read_bytes(),
+        content_type="application/jsonl; charset=utf-8",
+        filename="example-completions.jsonl",
     )
 
 

@@ -466,7 +466,14 @@ def test_leaderboard_json_and_prompts_jsonl(client, judged):
     assert closed["results"] == []
     lines = [json.loads(line) for line in prompts.content.decode().splitlines()]
     assert [line["task_id"] for line in lines] == ["alpha", "beta", "gamma"]
-    assert set(lines[0]) == {"task_id", "prompt", "entry_point", "difficulty"}
+    assert set(lines[0]) == {
+        "task_id",
+        "prompt",
+        "starter_code",
+        "entry_point",
+        "difficulty",
+        "title",
+    }
 
 
 # --- task page and comparison ----------------------------------------------------------------

@@ -48,9 +48,9 @@ def test_submission_create_stores_samples_in_order(make_task, create_submission)
 
     submission = create_submission(
         [
-            {"task_id": "alpha", "completion": "x = 1"},
-            {"task_id": "beta", "solution": "```python\ny = 2\n```"},
-            {"task_id": "alpha", "completion": "x = 3"},
+            {"task_id": "alpha", "completion": "return 1"},
+            {"task_id": "beta", "solution": "```python\nclass Solution:\n    pass\n```"},
+            {"task_id": "alpha", "completion": "class Solution:\n    x = 3"},
         ],
         model_name="  my-model  ",
     )
@@ -63,10 +63,12 @@ def test_submission_create_stores_samples_in_order(make_task, create_submission)
         .order_by("line")
         .values_list("task__slug", "sample", "line", "code", "verdict")
     )
+    # A method body continues the prompt: it is joined to the task's starter code.
+    starter = "class Solution:\n    def solve(self, x: int) -> int:\n        "
     assert rows == [
-        ("alpha", 0, 1, "x = 1", Verdict.PENDING),
-        ("beta", 0, 2, "y = 2\n", Verdict.PENDING),
-        ("alpha", 1, 3, "x = 3", Verdict.PENDING),
+        ("alpha", 0, 1, starter + "return 1", Verdict.PENDING),
+        ("beta", 0, 2, "class Solution:\n    pass\n", Verdict.PENDING),
+        ("alpha", 1, 3, "class Solution:\n    x = 3", Verdict.PENDING),
     ]
 
 
@@ -225,9 +227,15 @@ def test_submission_evaluate_judges_and_aggregates(make_task, create_submission,
     assert submission.by_difficulty["Easy"]["pass@1"] == pytest.approx(0.5)
     assert submission.by_difficulty["Hard"]["beyond@1"] == pytest.approx(0.5)
     assert submission.by_difficulty["Medium"]["tasks"] == 0
-    verdicts = dict(Result.objects.filter(submission=submission).values_list("code", "verdict"))
+    # The placeholders are method bodies: stored joined to the task's starter code.
+    verdicts = {
+        code.rsplit("\n", 1)[-1].strip(): verdict
+        for code, verdict in Result.objects.filter(submission=submission).values_list(
+            "code", "verdict"
+        )
+    }
     assert verdicts == {"FAST": "passed", "WRONG": "wrong_answer", "middle": "passed"}
-    wrong = Result.objects.get(submission=submission, code="WRONG")
+    wrong = Result.objects.get(submission=submission, code__endswith="WRONG")
     assert wrong.beyond == 0.0 and wrong.percentile is None and "expected 1" in wrong.diagnostic
     assert sorted(fake_judge.calibrations) == ["alpha", "beta"]
     assert Calibration.objects.count() == 2
@@ -261,7 +269,7 @@ def test_submission_evaluate_resumes_after_a_crash(make_task, create_submission,
     assert services.submission_evaluate(submission_id=submission.pk) is True
 
     submission.refresh_from_db()
-    assert fake_judge.judged == ["other"]
+    assert [code.rsplit("\n", 1)[-1].strip() for code in fake_judge.judged] == ["other"]
     assert submission.status == SubmissionStatus.DONE
     assert submission.progress_done == 2
 
@@ -293,7 +301,7 @@ def test_internal_error_is_never_scored_against_the_model(make_task, create_subm
     services.submission_evaluate(submission_id=submission.pk)
 
     submission.refresh_from_db()
-    broken = Result.objects.filter(submission=submission, code="BROKEN")
+    broken = Result.objects.filter(submission=submission, code__endswith="BROKEN")
     assert {r.verdict for r in broken} == {Verdict.INTERNAL_ERROR}
     assert {r.attempts for r in broken} == {2}
     # Only alpha's passing sample counts; beta has no scored sample and is left out.

@@ -269,13 +269,16 @@ def test_api_lists_are_json(client, make_task, name):
     assert isinstance(response.json()["results"], list)
 
 
-def test_api_tasks_include_prompts(client, make_task):
-    make_task(slug="alpha")
+def test_api_tasks_include_statements_and_full_prompts(client, make_task):
+    make_task(slug="alpha", description="Return **x**.\n\n**Constraints**\n\n- `0 <= x`")
 
-    data = client.get(reverse("portal:api_tasks")).json()
+    row = client.get(reverse("portal:api_tasks")).json()["results"][0]
 
-    assert data["results"][0]["task_id"] == "alpha"
-    assert data["results"][0]["prompt"].startswith("class Solution")
+    assert row["task_id"] == "alpha"
+    assert row["description"].startswith("Return **x**.")
+    assert row["starter_code"].startswith("class Solution")
+    # The full prompt: the statement with its constraints, then the starter code.
+    assert "**Constraints**" in row["prompt"] and row["prompt"].endswith(row["starter_code"])
 
 
 def test_leaderboard_csv(client, make_task, create_submission, fake_judge):
