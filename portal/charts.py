@@ -34,33 +34,28 @@ def _layout(**extra: Any) -> dict[str, Any]:
 def task_runtime_figure(
     *, runtimes: dict[str, float], points: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """Histogram of reference runtimes (ms) with every submission's runtime marked on it.
+    """Reference runtimes (ms) on one row and every public sample's runtime on another.
 
-    Each submission point's hover says which share of the references it beats. Returns None
-    when there is nothing to draw (no calibration yet).
+    Each sample's hover names the model and the share of the references it beats; a click
+    opens the submission on this task's row. Returns None when there is nothing to draw (no
+    calibration yet).
     """
     if not runtimes:
         return None
     names = sorted(runtimes, key=runtimes.__getitem__)
-    ref_ms = [runtimes[name] * 1000 for name in names]
     figure = go.Figure()
     figure.add_trace(
-        go.Histogram(
-            x=ref_ms,
-            name="reference solutions",
-            marker={"color": REFERENCE_COLOR},
-            opacity=0.75,
-            nbinsx=max(5, min(30, len(ref_ms) * 2)),
-            hovertemplate="%{x} ms<br>%{y} reference(s)<extra></extra>",
-        )
-    )
-    figure.add_trace(
         go.Scatter(
-            x=ref_ms,
-            y=[0] * len(ref_ms),
+            x=[runtimes[name] * 1000 for name in names],
+            y=["references"] * len(names),
             mode="markers",
-            name="reference runtimes",
-            marker={"color": REFERENCE_COLOR, "symbol": "line-ns-open", "size": 18},
+            name="reference solutions",
+            marker={
+                "color": REFERENCE_COLOR,
+                "symbol": "line-ns-open",
+                "size": 22,
+                "line": {"width": 3},
+            },
             text=[html.escape(name) for name in names],
             hovertemplate="reference %{text}<br>%{x:.3f} ms<extra></extra>",
         )
@@ -69,11 +64,10 @@ def task_runtime_figure(
         figure.add_trace(
             go.Scatter(
                 x=[point["runtime_s"] * 1000 for point in points],
-                # Stack the markers a little so several submissions at one runtime stay visible.
-                y=[0.15 + 0.12 * (index % 6) for index in range(len(points))],
+                y=["models"] * len(points),
                 mode="markers",
                 name="submissions",
-                marker={"color": SUBMISSION_COLOR, "size": 11, "symbol": "diamond"},
+                marker={"color": SUBMISSION_COLOR, "size": 11, "symbol": "diamond", "opacity": 0.8},
                 # Model names are user input: escaped, since Plotly renders a subset of HTML.
                 text=[
                     f"{html.escape(point['model_name'])} (#{point['submission_id']}, "
@@ -81,11 +75,14 @@ def task_runtime_figure(
                     for point in points
                 ],
                 customdata=[
-                    [point["percentile"] if point["percentile"] is not None else 0.0]
+                    [
+                        point["percentile"] if point["percentile"] is not None else 0.0,
+                        point.get("url", ""),
+                    ]
                     for point in points
                 ],
                 hovertemplate=(
-                    "%{text}<br>%{x:.3f} ms<br>beats %{customdata[0]:.1f}% of references"
+                    "%{text}<br>%{x:.3f} ms<br>beats %{customdata[0]:.0f}% of references"
                     "<extra></extra>"
                 ),
             )
@@ -94,8 +91,9 @@ def task_runtime_figure(
         **_layout(
             title={"text": "Runtime: reference solutions and submissions"},
             xaxis={"title": {"text": "runtime (ms, lower is better)"}, "rangemode": "tozero"},
-            yaxis={"title": {"text": "references"}, "rangemode": "tozero", "dtick": 1},
-            bargap=0.05,
+            yaxis={"categoryorder": "array", "categoryarray": ["models", "references"]},
+            height=260,
+            showlegend=False,
         )
     )
     return _to_json_dict(figure)
@@ -140,7 +138,8 @@ VERDICT_COLORS = {
 
 
 def submission_percentile_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Box plot per difficulty of the share of references each task's passing samples beat.
+    """Per difficulty, each task's share of references its passing samples beat, as points,
+    with the median as a bar across them.
 
     `rows`: one per task with "task", "difficulty" and "percentile" (mean over passing
     samples, 0..100, None when nothing passed). Every task is a point; hover names it.
@@ -149,30 +148,57 @@ def submission_percentile_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any
     if not rows:
         return None
     figure = go.Figure()
-    for level, color in DIFFICULTY_COLORS.items():
-        chosen = [row for row in rows if row["difficulty"] == level]
+    for position, (level, color) in enumerate(DIFFICULTY_COLORS.items()):
+        chosen = sorted(
+            (row for row in rows if row["difficulty"] == level), key=lambda r: r["percentile"]
+        )
         if not chosen:
             continue
+        # A fixed spread across the column instead of random jitter: the same page draws the same.
+        spread = [position + 0.3 * ((index * 0.618) % 1 - 0.5) for index in range(len(chosen))]
         figure.add_trace(
-            go.Box(
+            go.Scatter(
+                x=spread,
                 y=[row["percentile"] for row in chosen],
+                mode="markers",
                 name=level,
-                marker={"color": color},
-                boxpoints="all",
-                jitter=0.4,
-                pointpos=0,
+                marker={"color": color, "size": 7, "opacity": 0.7},
                 text=[html.escape(row["task"]) for row in chosen],
-                hovertemplate="%{text}<br>beats %{y:.1f}% of references<extra></extra>",
+                hovertemplate="%{text}<br>beats %{y:.0f}% of references<extra></extra>",
+            )
+        )
+        values = [row["percentile"] for row in chosen]
+        median = _median(values)
+        figure.add_trace(
+            go.Scatter(
+                x=[position - 0.3, position + 0.3],
+                y=[median, median],
+                mode="lines",
+                name=f"{level} median",
+                line={"color": color, "width": 3},
+                hovertemplate=f"{level}: median %{{y:.0f}}% of {len(values)} tasks<extra></extra>",
             )
         )
     figure.update_layout(
         **_layout(
             title={"text": "Runtime percentile across tasks (passing samples)"},
+            xaxis={
+                "tickvals": list(range(len(DIFFICULTY_COLORS))),
+                "ticktext": list(DIFFICULTY_COLORS),
+                "range": [-0.5, len(DIFFICULTY_COLORS) - 0.5],
+                "showgrid": False,
+            },
             yaxis={"title": {"text": "beats % of references"}, "range": [-5, 105]},
             showlegend=False,
         )
     )
     return _to_json_dict(figure)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def leaderboard_scatter_figure(*, rows: list[Any]) -> dict[str, Any] | None:

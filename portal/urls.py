@@ -68,7 +68,9 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
-    # login, logout (POST), password_change, password_reset, ... (templates/registration/)
+    # The reset request is rate-limited; the rest are Django's (templates/registration/).
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    # login, logout (POST), password_change, password_reset's later steps, ...
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -845,6 +845,7 @@ from portal.services.accounts import (  # noqa: E402
     api_token_hash as api_token_hash,
     api_token_revoke as api_token_revoke,
     moderators_group_ensure as moderators_group_ensure,
+    password_reset_count as password_reset_count,
     profile_of as profile_of,
     profile_set_notify as profile_set_notify,
     user_signup as user_signup,
