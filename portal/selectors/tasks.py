@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Sum
 from django.http import Http404
 
 from evaluator.host import HARNESS_VERSION
@@ -34,12 +34,37 @@ def _calibrated_here() -> Exists:
 
 
 def task_list() -> list[Task]:
-    """Every task with `calibrated` (on this host) and `n_references` annotations."""
-    return list(
+    """Every task with `calibrated` (on this host) and `n_references` annotations, and across
+    public models `models` (how many have a scored sample), `solve_rate` (their mean pass rate)
+    and `mean_beyond` (their mean Beyond, a failed sample scoring 0), both 0..1 or None (2
+    queries)."""
+    tasks = list(
         Task.objects.annotate(calibrated=_calibrated_here(), n_references=Count("references"))
         .defer("description", "prompt", "validator_source")
         .order_by("lc_id", "slug")
     )
+    per_model = (
+        Result.objects.filter(_PUBLIC)
+        .exclude(verdict__in=[Verdict.PENDING, Verdict.INTERNAL_ERROR])
+        .order_by()
+        .values("task_id", "submission_id")
+        .annotate(
+            samples=Count("pk"),
+            passed=Count("pk", filter=Q(verdict=Verdict.PASSED)),
+            beyond=Sum("beyond", filter=Q(verdict=Verdict.PASSED)),
+        )
+    )
+    rates: dict[int, list[tuple[float, float]]] = {}
+    for row in per_model:
+        rates.setdefault(row["task_id"], []).append(
+            (row["passed"] / row["samples"], (row["beyond"] or 0.0) / row["samples"])
+        )
+    for task in tasks:
+        found = rates.get(task.pk, [])
+        task.models = len(found)  # type: ignore[attr-defined]
+        task.solve_rate = sum(r for r, _ in found) / len(found) if found else None  # type: ignore[attr-defined]
+        task.mean_beyond = sum(b for _, b in found) / len(found) if found else None  # type: ignore[attr-defined]
+    return tasks
 
 
 def calibration_progress() -> dict[str, int]:
