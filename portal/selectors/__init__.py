@@ -39,6 +39,7 @@ from portal.selectors.moderation import (
     submission_flags,
     submission_moderation_history,
 )
+from portal.selectors.queue import QueueEstimate, submission_queue_estimate
 from portal.selectors.submissions import (
     SubmissionDetail,
     TaskResults,
@@ -71,6 +72,7 @@ __all__ = [
     "LeaderboardRow",
     "ModerationLogPage",
     "PageInfo",
+    "QueueEstimate",
     "Quota",
     "SubmissionDetail",
     "TaskDetail",
@@ -103,6 +105,7 @@ __all__ = [
     "submission_get_visible",
     "submission_moderation_history",
     "submission_progress",
+    "submission_queue_estimate",
     "submission_result_rows",
     "submissions_api_rows",
     "submissions_of",

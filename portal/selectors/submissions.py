@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import Result, Submission, SubmissionStatus, Verdict
+from portal.models import Result, Submission, Verdict
 from portal.selectors.common import (
     DIFFICULTIES,
     PageInfo,
@@ -16,6 +16,7 @@ from portal.selectors.common import (
     calibrations_for,
     page_info,
 )
+from portal.selectors.queue import submission_queue_estimate
 
 TASKS_PER_PAGE = 20
 LIVE_RESULTS_LIMIT = 500
@@ -37,6 +38,10 @@ class TaskResults:
     @property
     def passed(self) -> int:
         return sum(1 for result in self.results if result.verdict == Verdict.PASSED)
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for result in self.results if result.verdict == Verdict.PENDING)
 
 
 @dataclass(frozen=True)
@@ -139,14 +144,10 @@ def submission_detail(
 
 
 def submission_eta_seconds(*, submission: Submission, now: datetime | None = None) -> float | None:
-    """Seconds until a running submission finishes, from its pace so far (None if unknown)."""
-    if submission.status != SubmissionStatus.RUNNING or not submission.started_at:
-        return None
-    done, total = submission.progress_done, submission.progress_total
-    if done <= 0 or total <= done:
-        return None
-    elapsed = ((now or timezone.now()) - submission.started_at).total_seconds()
-    return max(0.0, elapsed / done * (total - done))
+    """Seconds until an unfinished submission finishes (None if unknown): its own pace while it
+    runs, else the work ahead of it at the site's measured rate (`submission_queue_estimate`)."""
+    estimate = submission_queue_estimate(submission=submission, now=now)
+    return estimate.eta_s if estimate else None
 
 
 def submission_progress(*, submission: Submission, since: datetime | None = None) -> dict[str, Any]:
@@ -155,6 +156,7 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
     With `since`, also the results judged at or after that moment, for live updates.
     """
     now = timezone.now()
+    estimate = submission_queue_estimate(submission=submission, now=now)
     data: dict[str, Any] = {
         "id": submission.pk,
         "model_name": submission.model_name,
@@ -162,7 +164,8 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
         "status": submission.status,
         "finished": submission.is_finished,
         "progress": {"done": submission.progress_done, "total": submission.progress_total},
-        "eta_s": submission_eta_seconds(submission=submission, now=now),
+        "eta_s": estimate.eta_s if estimate else None,
+        "queue_position": estimate.position if estimate else None,
         "pass@1": submission.pass_at_1,
         "beyond@1": submission.beyond_at_1,
         "by_difficulty": submission.by_difficulty,

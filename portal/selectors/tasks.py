@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Sum
 from django.http import Http404
+from django.urls import reverse
 
 from evaluator.host import HARNESS_VERSION
 from evaluator.tasks import full_prompt
@@ -125,6 +126,7 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
         models.append(
             {
                 "submission_id": row["submission_id"],
+                "url": submission_task_url(submission_id=row["submission_id"], slug=slug),
                 "model_name": _name(
                     row["submission__model_name"], row["submission__model_version"]
                 ),
@@ -148,6 +150,11 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
         models=models[info.start : info.end],
         models_page=info,
     )
+
+
+def submission_task_url(*, submission_id: int, slug: str) -> str:
+    """A submission's page narrowed to one task's row (from a task page's chart or table)."""
+    return f"{reverse('portal:submission_detail', args=[submission_id])}?task={slug}#task-{slug}"
 
 
 def _name(model_name: str, model_version: str) -> str:
@@ -221,6 +228,7 @@ def task_chart_data(*, slug: str) -> dict[str, Any]:
             "runtime_s": row["runtime_s"],
             "percentile": row["percentile"],
             "beyond": row["beyond"],
+            "url": submission_task_url(submission_id=row["submission_id"], slug=slug),
         }
         for row in public.filter(verdict=Verdict.PASSED, runtime_s__isnull=False)
         .order_by("runtime_s")

@@ -31,6 +31,16 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
+def ordinal(value: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    number = int(value)
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+@register.filter
 def percent(value: float | None) -> str:
     """A 0..100 value with one decimal and a percent sign ("–" when missing)."""
     if value is None:

@@ -212,7 +212,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": detail.page,
             "verdict_counts": detail.verdict_counts,
             "difficulties": selectors.DIFFICULTIES,
-            "eta_s": selectors.submission_eta_seconds(submission=submission),
+            "queue": selectors.submission_queue_estimate(submission=submission),
             "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
             "command": exports.evaluate_command(),
             "moderation_history": selectors.submission_moderation_history(submission=submission),

@@ -541,11 +541,13 @@ def test_task_chart_marks_every_public_sample_with_what_it_beats(client, judged)
 
     figure = client.get(reverse("portal:task_chart", args=["alpha"])).json()
 
-    samples = figure["data"][2]
+    samples = figure["data"][1]
     assert samples["name"] == "submissions" and len(samples["x"]) == 2
     assert samples["text"][0].startswith("&lt;i&gt;m&lt;/i&gt;")
-    assert samples["customdata"] == [[100.0], [100.0]]
-    assert "beats %{customdata[0]:.1f}% of references" in samples["hovertemplate"]
+    # What each sample beats, and (last) its submission's row of this task, for a click.
+    (pk,) = {row[1].split("/")[2] for row in samples["customdata"]}
+    assert samples["customdata"][0] == [100.0, f"/submissions/{pk}/?task=alpha#task-alpha"]
+    assert "beats %{customdata[0]:.0f}% of references" in samples["hovertemplate"]
 
 
 def test_scatter_and_failure_charts_escape_model_names(db):
