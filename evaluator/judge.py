@@ -13,7 +13,6 @@ import json
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from evaluator import harness, sandbox
@@ -21,6 +20,7 @@ from evaluator.checkers import check_output, load_validator
 from evaluator.host import HARNESS_VERSION, host_fingerprint
 from evaluator.metrics import beyond_score, percentile_beaten
 from evaluator.tasks import Task
+from evaluator.verdicts import Verdict
 
 MIN_SPREAD = 1.5  # a task whose references spread less than this is flagged
 ANCHOR_MIN_SECONDS = 0.005
@@ -35,17 +35,6 @@ OVERHEAD_SLACK_S = 0.03  # extra untimed CPU a completion may use (module-level 
 # after 35-40 rounds, and their median ratio needs them: against a cap of 21 rounds, the
 # cross-jail CV of their ratio halved.
 DEFAULT_TIMING = {"budget_s": 0.6, "min_reps": 3, "max_reps": 41}
-
-
-class Verdict(StrEnum):
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    INVALID = "invalid"
-    INTERNAL_ERROR = "internal_error"
 
 
 class CalibrationError(RuntimeError):

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from portal import caching, services
+from portal import caching
 from portal.models import (
     ApiToken,
     AuditLog,
@@ -29,7 +29,17 @@ from portal.models import (
     Task,
     TestSuite,
 )
-from portal.services.moderation import TRANSITIONS
+from portal.services.evaluation import submission_requeue
+from portal.services.moderation import (
+    TRANSITIONS,
+    ModerationError,
+    flag_resolve,
+    rejudge_batch_create,
+    submission_moderate,
+    submission_rejudge_recorded,
+    user_set_trusted,
+)
+from portal.templatetags.portal_format import pct, percent
 
 User = get_user_model()
 
@@ -90,8 +100,17 @@ class CalibrationAdmin(PublicDataAdmin):
 class ResultInline(admin.TabularInline):
     model = Result
     extra = 0
-    fields = ["task", "sample", "verdict", "runtime_s", "beyond", "percentile", "diagnostic"]
+    fields = ["task", "sample", "verdict", "runtime_s", "beyond_score", "beats", "diagnostic"]
     readonly_fields = fields
+
+    @admin.display(description="Beyond (0-100)")
+    def beyond_score(self, obj: Result) -> str:
+        return pct(obj.beyond)
+
+    @admin.display(description="beats (% of references)")
+    def beats(self, obj: Result) -> str:
+        return percent(obj.percentile)
+
     can_delete = False
     show_change_link = True
 
@@ -125,8 +144,8 @@ class SubmissionAdmin(PublicDataAdmin):
         "open_flags",
         "progress_done",
         "progress_total",
-        "pass_at_1",
-        "beyond_at_1",
+        "pass_score",
+        "beyond_score",
         "created_at",
     ]
     list_filter = [
@@ -153,8 +172,8 @@ class SubmissionAdmin(PublicDataAdmin):
         "progress_total",
         "n_tasks",
         "n_samples",
-        "pass_at_1",
-        "beyond_at_1",
+        "pass_score",
+        "beyond_score",
         "metrics",
         "error_message",
     ]
@@ -168,6 +187,15 @@ class SubmissionAdmin(PublicDataAdmin):
         "requeue",
     ]
     inlines = [ResultInline]
+
+    # Figures on the 0-100 scale, as on the pages and in the CSV (`metrics` keeps 0..1).
+    @admin.display(description="Pass@1 (0-100)", ordering="pass_at_1")
+    def pass_score(self, obj: Submission) -> str:
+        return pct(obj.pass_at_1)
+
+    @admin.display(description="Beyond@1 (0-100)", ordering="beyond_at_1")
+    def beyond_score(self, obj: Submission) -> str:
+        return pct(obj.beyond_at_1)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return (
@@ -184,19 +212,21 @@ class SubmissionAdmin(PublicDataAdmin):
         self, request: HttpRequest, queryset: QuerySet[Submission], action: str
     ) -> TemplateResponse | None:
         """Ask for the reason on an intermediate page, then apply `action` to each entry."""
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        form = ReasonForm(
+            request.POST if "apply" in request.POST else None, required=TRANSITIONS[action][2]
+        )
         if form.is_bound and form.is_valid():
             done, refused = 0, []
             for pk in queryset.values_list("pk", flat=True):
                 try:
-                    services.submission_moderate(
+                    submission_moderate(
                         submission_id=pk,
                         actor=request.user,
                         action=action,
                         reason=form.cleaned_data["reason"],
                     )
                     done += 1
-                except services.ModerationError as exc:
+                except ModerationError as exc:
                     refused.append(str(exc))
             label = ModerationAction(action).label
             self.message_user(request, f"{label}: {done} submission(s).", messages.SUCCESS)
@@ -238,17 +268,14 @@ class SubmissionAdmin(PublicDataAdmin):
     @admin.action(description="Re-queue (resume) failed or stuck evaluations")
     def requeue(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         moved = sum(
-            services.submission_requeue(submission_id=pk)
-            for pk in queryset.values_list("pk", flat=True)
+            submission_requeue(submission_id=pk) for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Re-queued {moved} submission(s).", messages.INFO)
 
     @admin.action(description="Rejudge now (each selected, from scratch)")
     def rejudge(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         moved = sum(
-            services.submission_rejudge_recorded(
-                submission_id=pk, actor=request.user, reason="admin action"
-            )
+            submission_rejudge_recorded(submission_id=pk, actor=request.user, reason="admin action")
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Queued {moved} submission(s) for rejudging.", messages.INFO)
@@ -256,7 +283,7 @@ class SubmissionAdmin(PublicDataAdmin):
     @admin.action(description="Rejudge all matching in a background batch (with progress)")
     def rejudge_in_background(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         description = request.GET.urlencode() or "selected submissions"
-        batch = services.rejudge_batch_create(
+        batch = rejudge_batch_create(
             actor=request.user,
             submission_ids=list(queryset.values_list("pk", flat=True)),
             description=f"filter: {description}"[:300],
@@ -325,14 +352,14 @@ class FlagAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Flag, form: Any, change: bool) -> None:
         # Saving an open flag with an answer resolves it (recorded in the audit log).
         if obj.resolved_at is None and obj.resolution.strip():
-            services.flag_resolve(flag_id=obj.pk, actor=request.user, resolution=obj.resolution)
+            flag_resolve(flag_id=obj.pk, actor=request.user, resolution=obj.resolution)
         else:
             super().save_model(request, obj, form, change)
 
     @admin.action(description="Resolve (no further action)")
     def resolve(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
         closed = sum(
-            services.flag_resolve(flag_id=pk, actor=request.user, resolution="resolved")
+            flag_resolve(flag_id=pk, actor=request.user, resolution="resolved")
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Resolved {closed} flag(s).", messages.INFO)
@@ -407,7 +434,7 @@ class MercuryUserAdmin(UserAdmin):
     @admin.action(description="Trust: their uploads are approved without review")
     def trust(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = sum(
-            services.user_set_trusted(user=user, actor=request.user, trusted=True, reason="admin")
+            user_set_trusted(user=user, actor=request.user, trusted=True, reason="admin")
             for user in queryset
         )
         self.message_user(request, f"Trusted {changed} user(s).", messages.INFO)
@@ -415,18 +442,33 @@ class MercuryUserAdmin(UserAdmin):
     @admin.action(description="Stop trusting: their uploads wait for review")
     def untrust(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = sum(
-            services.user_set_trusted(user=user, actor=request.user, trusted=False, reason="admin")
+            user_set_trusted(user=user, actor=request.user, trusted=False, reason="admin")
             for user in queryset
         )
         self.message_user(request, f"Stopped trusting {changed} user(s).", messages.INFO)
 
 
 class ReasonForm(forms.Form):
-    """The reason a moderator gives; required for hide and reject (the service checks)."""
+    """The reason a moderator gives; required for hide and reject, so the form asks again
+    instead of applying nothing (the service checks too)."""
 
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+        if required:
+            self.fields["reason"].error_messages["required"] = (
+                "Say why: the owner sees the reason on the entry's page."
+            )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if self.fields["reason"].required and not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason
 
 
 admin.site.unregister(User)

@@ -17,11 +17,19 @@ from portal.selectors.common import (
     calibration_runtimes,
     calibrations_for,
     current_host,
+    submission_figures,
     task_count,
     task_set_fingerprint,
 )
-from portal.selectors.compare import Comparison, compare_candidates, compare_submissions
+from portal.selectors.compare import (
+    NOISE_RATIO,
+    Comparison,
+    compare_candidates,
+    compare_submissions,
+)
 from portal.selectors.leaderboard import (
+    METRIC_COLUMNS,
+    METRIC_GROUPS,
     SIZE_BUCKETS,
     SORTS,
     Leaderboard,
@@ -41,12 +49,14 @@ from portal.selectors.moderation import (
 )
 from portal.selectors.queue import QueueEstimate, submission_queue_estimate
 from portal.selectors.submissions import (
+    ResultFilter,
     SubmissionDetail,
     TaskResults,
     result_code,
     submission_completions,
     submission_detail,
     submission_eta_seconds,
+    submission_outcomes,
     submission_progress,
     submission_result_rows,
 )
@@ -63,6 +73,9 @@ from portal.selectors.tasks import (
 
 __all__ = [
     "DIFFICULTIES",
+    "METRIC_COLUMNS",
+    "METRIC_GROUPS",
+    "NOISE_RATIO",
     "SIZE_BUCKETS",
     "SORTS",
     "BenchmarkState",
@@ -74,6 +87,7 @@ __all__ = [
     "PageInfo",
     "QueueEstimate",
     "Quota",
+    "ResultFilter",
     "SubmissionDetail",
     "TaskDetail",
     "TaskResults",
@@ -101,9 +115,11 @@ __all__ = [
     "submission_completions",
     "submission_detail",
     "submission_eta_seconds",
+    "submission_figures",
     "submission_flags",
     "submission_get_visible",
     "submission_moderation_history",
+    "submission_outcomes",
     "submission_progress",
     "submission_queue_estimate",
     "submission_result_rows",

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import Http404
 from django.utils import timezone
 
+from evaluator.metrics import METRICS, SampleOutcome, score_samples
 from portal.models import Result, Submission, Verdict
 from portal.selectors.common import (
     DIFFICULTIES,
@@ -15,12 +16,12 @@ from portal.selectors.common import (
     calibration_runtimes,
     calibrations_for,
     page_info,
+    submission_figures,
 )
 from portal.selectors.queue import submission_queue_estimate
 
 TASKS_PER_PAGE = 20
 LIVE_RESULTS_LIMIT = 500
-_UNSCORED = (Verdict.PENDING, Verdict.INTERNAL_ERROR)
 
 
 @dataclass
@@ -37,11 +38,44 @@ class TaskResults:
 
     @property
     def passed(self) -> int:
-        return sum(1 for result in self.results if result.verdict == Verdict.PASSED)
+        return sum(1 for result in self.results if result.verdict_enum.passed)
 
     @property
     def pending(self) -> int:
         return sum(1 for result in self.results if result.verdict == Verdict.PENDING)
+
+
+class ScoreCell(NamedTuple):
+    """One metric's figure (0..1) and 95% interval in a score table."""
+
+    value: float | None
+    ci: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """A line of a submission's score table: every registered metric with its interval."""
+
+    label: str
+    tasks: int
+    cells: list[ScoreCell]
+
+
+def score_rows(*, metrics: dict[str, Any]) -> list[ScoreRow]:
+    """Overall and per difficulty, from a submission's stored `metrics` (Score.to_dict())."""
+    blocks = [
+        ("Overall", metrics),
+        *((level, metrics.get("by_difficulty", {}).get(level) or {}) for level in DIFFICULTIES),
+    ]
+    rows = []
+    for label, block in blocks:
+        cells = []
+        for metric in METRICS:
+            interval = block.get(metric.ci_key)
+            pair = (interval[0], interval[1]) if interval and len(interval) == 2 else None
+            cells.append(ScoreCell(block.get(metric.key), pair))
+        rows.append(ScoreRow(label=label, tasks=int(block.get("tasks") or 0), cells=cells))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -54,15 +88,80 @@ class SubmissionDetail:
     verdict_counts: dict[str, int]
     verdicts_by_difficulty: dict[str, dict[str, int]]
     task_summaries: list[dict[str, Any]]
+    scores: list[ScoreRow]
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    """Which of a submission's tasks its page lists, and in which order (from the URL).
+
+    `q` matches a task's slug, title or number; `task` is one slug exactly; `verdict` is a
+    verdict, or "failed" for tasks with a judged sample that failed; `sort` is "task" (the
+    benchmark's order), "runtime" or "beyond", "-" in front for descending.
+    """
+
+    q: str = ""
+    task: str = ""
+    verdict: str = ""
+    difficulty: str = ""
+    sort: str = "task"
+
+    SORTS = ("task", "runtime", "-runtime", "beyond", "-beyond")
+
+    @classmethod
+    def from_params(cls, params: Any) -> "ResultFilter":
+        verdict = params.get("verdict", "")
+        difficulty = params.get("difficulty", "")
+        sort = params.get("sort", "task")
+        return cls(
+            q=params.get("q", "").strip()[:100],
+            task=params.get("task", "").strip()[:100],
+            verdict=verdict if verdict == "failed" or verdict in Verdict._value2member_map_ else "",
+            difficulty=difficulty if difficulty in DIFFICULTIES else "",
+            sort=sort if sort in cls.SORTS else "task",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.task or self.verdict or self.difficulty or self.sort != "task")
+
+    def params(self) -> dict[str, str]:
+        """The non-default choices, for links (the pager, a reset)."""
+        values = {
+            "q": self.q,
+            "task": self.task,
+            "verdict": self.verdict,
+            "difficulty": self.difficulty,
+            "sort": "" if self.sort == "task" else self.sort,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def keeps(self, item: "TaskResults", verdicts: list[Verdict]) -> bool:
+        needle = self.q.casefold()
+        if needle and not any(needle in text.casefold() for text in (item.slug, item.title)):
+            return False
+        if self.task and item.slug != self.task:
+            return False
+        if self.difficulty and item.difficulty != self.difficulty:
+            return False
+        if self.verdict == "failed":
+            return any(v.judged and not v.passed for v in verdicts)
+        return not self.verdict or self.verdict in verdicts
 
 
 def submission_detail(
-    *, submission: Submission, page: int = 1, per_page: int = TASKS_PER_PAGE
+    *,
+    submission: Submission,
+    page: int = 1,
+    per_page: int = TASKS_PER_PAGE,
+    filters: ResultFilter | None = None,
 ) -> SubmissionDetail:
     """A submission page's data in three queries, whatever the size of the submission.
 
-    `submission` is the row the caller's access check returned (`submission_get_visible`).
+    `submission` is the row the caller's access check returned (`submission_get_visible`);
+    `filters` choose and order the listed tasks (the scores and charts cover every task).
     """
+    filters = filters or ResultFilter()
     light = list(
         Result.objects.filter(submission=submission)
         .order_by("task__lc_id", "task__slug", "sample")
@@ -76,42 +175,52 @@ def submission_detail(
             "verdict",
             "beyond",
             "percentile",
+            "runtime_s",
         )
     )
-    counts: dict[str, int] = {}
-    by_difficulty: dict[str, dict[str, int]] = {level: {} for level in DIFFICULTIES}
     tasks: dict[int, TaskResults] = {}
+    task_verdicts: dict[int, list[Verdict]] = {}
     fingerprints: dict[int, str] = {}
-    scores: dict[int, list[float]] = {}
-    percentiles: dict[int, list[float]] = {}
     result_task: dict[int, int] = {}
-    for pk, task_id, slug, title, level, fingerprint, verdict, beyond, percentile in light:
-        counts[verdict] = counts.get(verdict, 0) + 1
-        level_counts = by_difficulty.setdefault(level, {})
-        level_counts[verdict] = level_counts.get(verdict, 0) + 1
+    outcomes = []
+    difficulty: dict[str, str] = {}
+    for pk, task_id, slug, title, level, fingerprint, verdict, beyond, percentile, runtime in light:
         if task_id not in tasks:
             tasks[task_id] = TaskResults(task_id, slug, title, level)
             fingerprints[task_id] = fingerprint
+            difficulty[slug] = level
         result_task[pk] = task_id
-        if verdict not in _UNSCORED:
-            passed = verdict == Verdict.PASSED
-            scores.setdefault(task_id, []).append((beyond or 0.0) if passed else 0.0)
-            if passed and percentile is not None:
-                percentiles.setdefault(task_id, []).append(percentile)
+        task_verdicts.setdefault(task_id, []).append(Verdict.coerce(verdict))
+        outcomes.append(SampleOutcome(slug, Verdict.coerce(verdict), beyond, percentile, runtime))
+    # The one scoring rule, over the tasks this submission attempted (the stored metrics hold
+    # the figures over the whole benchmark).
+    score = score_samples(outcomes, difficulty, with_intervals=False)
+    counts: dict[str, int] = {}
+    for level_counts in score.verdicts.values():
+        for verdict, n in level_counts.items():
+            counts[verdict] = counts.get(verdict, 0) + n
     summaries = [
         {
-            "task": tasks[task_id].slug,
-            "difficulty": tasks[task_id].difficulty,
-            "beyond": sum(values) / len(values),
-            "percentile": (
-                sum(percentiles[task_id]) / len(percentiles[task_id])
-                if task_id in percentiles
-                else None
-            ),
+            "task": task.task_id,
+            "difficulty": task.difficulty,
+            "beyond": task.beyond_at_1,
+            "percentile": task.percentile,
         }
-        for task_id, values in scores.items()
+        for task in (score.tasks[slug] for slug in difficulty)  # in the page's task order
+        if task.attempted
     ]
-    ordered = list(tasks.values())
+    ordered = [item for item in tasks.values() if filters.keeps(item, task_verdicts[item.task_id])]
+    if filters.sort != "task":
+        key, descending = filters.sort.lstrip("-"), filters.sort.startswith("-")
+
+        def figure(item: TaskResults) -> float | None:
+            scored = score.tasks[item.slug]
+            return scored.best_runtime_s if key == "runtime" else scored.beyond_at_1
+
+        # Tasks without the figure (nothing passed: no runtime) go last either way.
+        known = [item for item in ordered if figure(item) is not None]
+        known.sort(key=lambda item: figure(item) or 0.0, reverse=descending)
+        ordered = known + [item for item in ordered if figure(item) is None]
     info = page_info(total=len(ordered), number=page, size=per_page)
     shown = ordered[info.start : info.end]
     shown_ids = {item.task_id for item in shown}
@@ -138,8 +247,9 @@ def submission_detail(
         tasks=shown,
         page=info,
         verdict_counts=counts,
-        verdicts_by_difficulty=by_difficulty,
+        verdicts_by_difficulty=score.verdicts,
         task_summaries=summaries,
+        scores=score_rows(metrics=submission.metrics or {}),
     )
 
 
@@ -166,8 +276,7 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
         "progress": {"done": submission.progress_done, "total": submission.progress_total},
         "eta_s": estimate.eta_s if estimate else None,
         "queue_position": estimate.position if estimate else None,
-        "pass@1": submission.pass_at_1,
-        "beyond@1": submission.beyond_at_1,
+        **submission_figures(submission),
         "by_difficulty": submission.by_difficulty,
         "tasks": submission.n_tasks,
         "tasks_total": submission.tasks_total or None,
@@ -228,3 +337,13 @@ def result_code(*, submission_id: int, result_id: int) -> str:
     if code is None:
         raise Http404("No such result.")
     return code
+
+
+def submission_outcomes(*, submission_id: int) -> list[SampleOutcome]:
+    """Every sample of a submission as the scoring rule reads it (one query)."""
+    return [
+        SampleOutcome(slug, Verdict.coerce(verdict), beyond, percentile, runtime_s)
+        for slug, verdict, beyond, percentile, runtime_s in Result.objects.filter(
+            submission_id=submission_id
+        ).values_list("task__slug", "verdict", "beyond", "percentile", "runtime_s")
+    ]

@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 
 from evaluator.host import HARNESS_VERSION
+from evaluator.metrics import SampleOutcome, score_task
 from evaluator.tasks import full_prompt
 from portal.models import Calibration, Moderation, Result, SubmissionStatus, Task, Verdict
 from portal.selectors.common import (
@@ -37,29 +38,28 @@ def _calibrated_here() -> Exists:
 def task_list() -> list[Task]:
     """Every task with `calibrated` (on this host) and `n_references` annotations, and across
     public models `models` (how many have a scored sample), `solve_rate` (their mean pass rate)
-    and `mean_beyond` (their mean Beyond, a failed sample scoring 0), both 0..1 or None (2
+    and `mean_beyond` (their mean Beyond), both 0..1 or None, by the one scoring rule (2
     queries)."""
     tasks = list(
         Task.objects.annotate(calibrated=_calibrated_here(), n_references=Count("references"))
         .defer("description", "prompt", "validator_source")
         .order_by("lc_id", "slug")
     )
-    per_model = (
+    outcomes: dict[tuple[int, int], list[SampleOutcome]] = {}
+    for task_id, submission_id, verdict, beyond, percentile, runtime_s in (
         Result.objects.filter(_PUBLIC)
-        .exclude(verdict__in=[Verdict.PENDING, Verdict.INTERNAL_ERROR])
         .order_by()
-        .values("task_id", "submission_id")
-        .annotate(
-            samples=Count("pk"),
-            passed=Count("pk", filter=Q(verdict=Verdict.PASSED)),
-            beyond=Sum("beyond", filter=Q(verdict=Verdict.PASSED)),
+        .values_list("task_id", "submission_id", "verdict", "beyond", "percentile", "runtime_s")
+    ):
+        outcomes.setdefault((task_id, submission_id), []).append(
+            SampleOutcome("", Verdict.coerce(verdict), beyond, percentile, runtime_s)
         )
-    )
     rates: dict[int, list[tuple[float, float]]] = {}
-    for row in per_model:
-        rates.setdefault(row["task_id"], []).append(
-            (row["passed"] / row["samples"], (row["beyond"] or 0.0) / row["samples"])
-        )
+    for (task_id, _), samples in outcomes.items():
+        # The one scoring rule, per model on this task; models without a judged sample skipped.
+        scored = score_task("", "", samples)
+        if scored.samples:
+            rates.setdefault(task_id, []).append((scored.pass_at_1, scored.beyond_at_1))
     for task in tasks:
         found = rates.get(task.pk, [])
         task.models = len(found)  # type: ignore[attr-defined]
@@ -98,7 +98,7 @@ def task_get(*, slug: str) -> Task:
 
 
 def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) -> TaskDetail:
-    """A task page's data: reference runtimes and per-model outcomes (4 queries).
+    """A task page's data: reference runtimes and per-model outcomes, scored by the one rule.
 
     The calibration is this host's current one; else the newest of this task version from
     another host or an older harness (the page says which), so the chart is not empty meanwhile.
@@ -106,37 +106,42 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
     task = task_get(slug=slug)
     calibration = calibrations_for(fingerprints={task.pk: task.fingerprint}).get(task.pk)
     runtimes = calibration_runtimes(calibration.data) if calibration else {}
-    public = Result.objects.filter(_PUBLIC, task=task)
-    scored = ~Q(verdict__in=[Verdict.PENDING, Verdict.INTERNAL_ERROR])
-    passed = Q(verdict=Verdict.PASSED)
-    aggregated = list(
-        public.order_by()
-        .values("submission_id", "submission__model_name", "submission__model_version")
-        .annotate(
-            samples=Count("pk", filter=scored),
-            passed=Count("pk", filter=passed),
-            beyond_sum=Avg("beyond", filter=passed),
-            best=Min("runtime_s", filter=passed),
-            median_percentile=Avg("percentile", filter=passed),
+    rows = (
+        Result.objects.filter(_PUBLIC, task=task)
+        .order_by("submission_id", "sample")
+        .values_list(
+            "submission_id",
+            "submission__model_name",
+            "submission__model_version",
+            "verdict",
+            "beyond",
+            "percentile",
+            "runtime_s",
         )
     )
+    names: dict[int, str] = {}
+    samples: dict[int, list[SampleOutcome]] = {}
+    for submission_id, model_name, version, verdict, beyond, percentile, runtime_s in rows:
+        names[submission_id] = _name(model_name, version)
+        samples.setdefault(submission_id, []).append(
+            SampleOutcome(task.slug, Verdict.coerce(verdict), beyond, percentile, runtime_s)
+        )
     models = []
-    for row in aggregated:
-        samples = row["samples"]
+    for submission_id, outcomes in samples.items():
+        # The one scoring rule, on this task: the same figures the submission's score used.
+        scored = score_task(task.slug, task.difficulty, outcomes)
+        judged = bool(scored.samples)
         models.append(
             {
-                "submission_id": row["submission_id"],
-                "url": submission_task_url(submission_id=row["submission_id"], slug=slug),
-                "model_name": _name(
-                    row["submission__model_name"], row["submission__model_version"]
-                ),
-                "samples": samples,
-                "passed": row["passed"],
-                "pass_rate": row["passed"] / samples if samples else None,
-                # Beyond of the task: mean over samples, a failed one scoring 0.
-                "beyond": (row["beyond_sum"] or 0.0) * row["passed"] / samples if samples else None,
-                "best_runtime_s": row["best"],
-                "percentile": row["median_percentile"],
+                "submission_id": submission_id,
+                "url": submission_task_url(submission_id=submission_id, slug=slug),
+                "model_name": names[submission_id],
+                "samples": scored.samples,
+                "passed": scored.passed,
+                "pass_rate": scored.pass_at_1 if judged else None,
+                "beyond": scored.beyond_at_1 if judged else None,
+                "best_runtime_s": scored.best_runtime_s,
+                "percentile": scored.percentile,
             }
         )
     models.sort(key=lambda m: (-(m["beyond"] or 0.0), -(m["pass_rate"] or 0.0), m["model_name"]))

@@ -5,21 +5,12 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from evaluator.verdicts import Verdict
 from portal.markdown import render_markdown
+from portal.selectors.leaderboard import METRIC_COLUMNS
+from portal.selectors.leaderboard_page import PAGE_METRIC_COLUMNS
 
 register = template.Library()
-
-VERDICT_LABELS = {
-    "pending": "pending",
-    "passed": "passed",
-    "wrong_answer": "wrong answer",
-    "runtime_error": "runtime error",
-    "timeout": "time limit",
-    "memory_limit": "memory limit",
-    "output_limit": "output limit",
-    "invalid": "invalid",
-    "internal_error": "internal error",
-}
 
 
 @register.filter
@@ -63,16 +54,20 @@ def ms(seconds: float | None) -> str:
 
 @register.filter
 def verdict_label(value: str) -> str:
-    """A verdict in words."""
-    return VERDICT_LABELS.get(value, value)
+    """A verdict in words (its label in evaluator.verdicts)."""
+    try:
+        return Verdict.coerce(value).label
+    except ValueError:
+        return value
 
 
 @register.filter
-def metric(by_difficulty: dict, key: str) -> float | None:
-    """`by_difficulty|metric:"Easy pass@1"` picks one figure from a submission's breakdown."""
-    difficulty, _, name = key.partition(" ")
-    entry = (by_difficulty or {}).get(difficulty) or {}
-    return entry.get(name)
+def verdict_class(value: str) -> str:
+    """The CSS classes of a verdict badge (its tone in evaluator.verdicts)."""
+    try:
+        return Verdict.coerce(value).css_class
+    except ValueError:
+        return "verdict"
 
 
 @register.filter
@@ -147,12 +142,6 @@ def aria_sort(query, key: str) -> str:  # type: ignore[no-untyped-def]
     return "descending" if query.descending else "ascending"
 
 
-@register.filter
-def key(mapping: dict | None, name: str) -> object:
-    """`metrics|key:"pass@1_ci"`: one entry of a dict whose keys are not identifiers."""
-    return (mapping or {}).get(name)
-
-
 def _cell(value: float | None, interval: tuple[float, float] | None, css: str = "num") -> str:
     # Only numbers go in here, formatted by pct/ci: nothing to escape.
     return f'<td class="{css}">{pct(value)}<span class="ci">{ci(interval)}</span></td>'
@@ -163,37 +152,47 @@ def leaderboard_row(row) -> SafeString:  # type: ignore[no-untyped-def]
     """One leaderboard row as HTML (a tag, not template nodes: 100 rows stay fast).
 
     Every string that comes from a user or the database goes through `escape`; the rest are
-    numbers formatted here.
+    numbers formatted here. Cells carry `m-<sort key>` classes, so narrow screens can keep the
+    primary scores and drop the rest.
     """
     weights = {"open": "open", "closed": "closed"}.get(row.weights, "weights ?")
     version = (
         f' <span class="version">{escape(row.model_version)}</span>' if row.model_version else ""
     )
     url = reverse("portal:submission_detail", args=[row.submission_id])
+    size = (
+        f'<span class="tag size">{billions(row.parameters_b)}</span>'
+        if row.parameters_b is not None
+        else ""
+    )
+    stale = ""
+    if row.stale:
+        provenance = f"task set {row.task_set[:12] or '?'}, harness {row.harness_version or '?'}"
+        stale = (
+            f' <span class="tag stale" title="Scored on another task set, harness or scoring rule'
+            f' than the current one ({escape(provenance)}): not comparable">stale</span>'
+        )
     parts = [
         f'<tr{' class="is-stale"' if row.stale else ""} data-submission="{int(row.submission_id)}">',
         f'<td class="num rank">{row.rank_label}{_TIED if row.tied else ""}</td>',
         f'<td class="model"><a href="{escape(url)}">{escape(row.model_name)}</a>{version}'
         f'<span class="tags"><span class="tag weights-{escape(row.weights)}">{weights}</span>'
-        f"{_STALE if row.stale else ''}</span></td>",
-        _cell(row.pass_at_1, row.pass_ci, "num strong"),
-        _cell(row.beyond_at_1, row.beyond_ci, "num strong"),
+        f"{size}{stale}</span></td>",
     ]
-    for pass_cell, beyond_cell in row.cells:
-        parts.append(_cell(pass_cell.value, pass_cell.ci))
-        parts.append(_cell(beyond_cell.value, beyond_cell.ci))
+    for column, cell, shown in zip(METRIC_COLUMNS, row.cells, _ON_PAGE, strict=True):
+        if shown:
+            strong = "" if column.level else " strong"
+            parts.append(_cell(cell.value, cell.ci, f"num m-{column.sort}{strong}"))
     partial = " partial" if row.n_tasks < row.tasks_total else ""
-    task_set = escape(row.task_set)
     parts += [
-        f'<td class="num{partial}">{int(row.n_tasks)}/{int(row.tasks_total)}</td>',
-        f'<td class="num">{row.samples_per_task:g}</td>',
-        f'<td class="num">{billions(row.parameters_b)}</td>',
-        f'<td class="provenance"><code title="task set {task_set}">{task_set[:8] or "?"}</code>'
-        f" · <code>{escape(row.harness_version) or '?'}</code></td>",
-        f'<td><time datetime="{escape(row.created_at)}">{escape(row.submitted_on)}</time></td></tr>',
+        f'<td class="num extra{partial}">{int(row.n_tasks)}/{int(row.tasks_total)}</td>',
+        f'<td class="num extra">{row.samples_per_task:g}</td>',
+        f'<td class="extra"><time datetime="{escape(row.created_at)}">'
+        f"{escape(row.submitted_on)}</time></td></tr>",
     ]
     return mark_safe("".join(parts))  # noqa: S308 - every user string above is escaped
 
 
+# Which of the row's cells (every registered column) the page shows.
+_ON_PAGE = [any(column is page for page in PAGE_METRIC_COLUMNS) for column in METRIC_COLUMNS]
 _TIED = '<span class="visually-hidden"> (tied)</span>'
-_STALE = ' <span class="tag stale" title="measured on an older task set or harness">stale</span>'

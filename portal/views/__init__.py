@@ -3,21 +3,19 @@
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from portal import caching, charts, exports, selectors, services
-from portal.forms import CompletionsCheckForm, SubmissionUploadForm
+from evaluator.metrics import METRICS, sample_beyond
+from evaluator.verdicts import Verdict
+from portal import caching, charts, exports, selectors
 from portal.models import Submission, SubmissionStatus
-from portal.selectors import apidocs
-from portal.templatetags.portal_format import duration, ms, pct, percent, verdict_label
-
-EXAMPLE_COMPLETIONS = settings.BASE_DIR / "docs" / "examples" / "completions.jsonl"
+from portal.selectors import leaderboard_page
+from portal.templatetags.portal_format import duration, ms, pct, percent
 
 
 def _page(request: HttpRequest) -> int:
@@ -70,6 +68,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
             "rows": board.rows,
             "query": board.query,
             "difficulties": selectors.DIFFICULTIES,
+            "metric_columns": leaderboard_page.PAGE_METRIC_COLUMNS,
+            "metric_groups": leaderboard_page.PAGE_METRIC_GROUPS,
+            "percentile_levels": [leaderboard_page.ALL_LEVELS, *selectors.DIFFICULTIES],
             "sorts": selectors.SORTS,
             "size_buckets": selectors.SIZE_BUCKETS,
             "weights_choices": [("open", "open"), ("closed", "closed"), ("unknown", "not stated")],
@@ -87,6 +88,27 @@ def leaderboard_chart(request: HttpRequest) -> JsonResponse:
         query.params(page=1),
         lambda: (
             charts.leaderboard_scatter_figure(rows=selectors.leaderboard(query=query).all_rows)
+            or {}
+        ),
+    )
+    return JsonResponse(figure)
+
+
+@require_GET
+def leaderboard_percentiles(request: HttpRequest) -> JsonResponse:
+    """Each listed model's passed tasks by runtime percentile band, overall and per difficulty."""
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    levels = [leaderboard_page.ALL_LEVELS, *selectors.DIFFICULTIES]
+    figure = caching.memoize(
+        caching.LEADERBOARD,
+        "leaderboard-percentiles",
+        query.params(page=1),
+        lambda: (
+            charts.leaderboard_percentile_figure(
+                models=leaderboard_page.leaderboard_percentiles(query=query),
+                bands=leaderboard_page.PERCENTILE_BANDS,
+                levels=levels,
+            )
             or {}
         ),
     )
@@ -138,69 +160,14 @@ def _leaderboard_json(query: selectors.LeaderboardQuery) -> str:
     return json.dumps(body, indent=1)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
-    """Upload a completions file with the model's metadata; on success go to its page."""
-    checking = request.POST.get("action") == "check"
-    form = SubmissionUploadForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    duplicate, already = None, False
-    status, retry_after = 200, 0
-    check: services.CompletionsCheck | None = None
-    if checking:
-        # Only the file is read: nothing is stored and no quota is used.
-        check_form = CompletionsCheckForm(request.POST, request.FILES)
-        if check_form.is_valid():
-            upload = check_form.cleaned_data["file"]
-            check = services.completions_check(data=b"".join(upload.chunks()))
-        else:
-            errors, status = [str(e) for e in check_form.errors.get("file", [])], 400
-        form = SubmissionUploadForm(initial=request.POST.dict())  # keeps what was typed
-    elif request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                submission = services.submission_create(
-                    user=request.user,
-                    model_name=form.cleaned_data["model_name"],
-                    upload=form.cleaned_data["file"],
-                    metadata=form.metadata(),
-                )
-            except services.SubmissionInvalid as exc:
-                errors = exc.errors
-            except services.SubmissionDuplicate as exc:
-                errors, duplicate, already, status = [str(exc)], exc.existing, True, 409
-            except services.UploadNotAllowed as exc:
-                errors, status = [str(exc)], 403
-            except services.UploadThrottled as exc:
-                errors, status, retry_after = [str(exc)], 429, exc.retry_after
-            else:
-                return redirect(submission)
-    response = render(
-        request,
-        "portal/upload.html",
-        {
-            "form": form,
-            "errors": errors,
-            "duplicate": duplicate,
-            "already": already,
-            "quota": selectors.quota_for(user=request.user),
-            "throttled": status == 429,
-            "check": check,
-            "checking": checking,
-        },
-        status=status,
-    )
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A submission: live progress, then scores, charts and results by task (paginated)."""
-    detail = selectors.submission_detail(submission=_visible(request, pk), page=_page(request))
+    """A submission: live progress, then scores, charts and results by task (filtered, sorted
+    and paginated from the URL)."""
+    filters = selectors.ResultFilter.from_params(request.GET)
+    detail = selectors.submission_detail(
+        submission=_visible(request, pk), page=_page(request), filters=filters
+    )
     submission = detail.submission
     return render(
         request,
@@ -211,7 +178,11 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": detail.tasks,
             "page": detail.page,
             "verdict_counts": detail.verdict_counts,
+            "filters": filters,
             "difficulties": selectors.DIFFICULTIES,
+            "filter_query": urlencode(filters.params()),
+            "verdict_choices": [(v.value, v.label) for v in Verdict if v.judged],
+            "metrics": METRICS,
             "queue": selectors.submission_queue_estimate(submission=submission),
             "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
             "command": exports.evaluate_command(),
@@ -225,10 +196,19 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # name -> accessible description; each is drawn from /submissions/<pk>/charts/<name>/.
+# name: (title, how to read it)
 SUBMISSION_CHARTS = {
-    "beyond": "Beyond per task, coloured by difficulty",
-    "percentile": "Share of references beaten per task, by difficulty",
-    "failures": "Verdict counts by difficulty",
+    "beyond": (
+        "Beyond per task, sorted",
+        "Each difficulty's tasks from the best Beyond to the worst; a failed task scores 0. "
+        "Hover a point for the task.",
+    ),
+    "percentile": (
+        "Share of references beaten per task",
+        "Each task with a passing sample, by difficulty, at the share of reference solutions "
+        "its runtime beats; the bar is the median.",
+    ),
+    "failures": ("Verdicts by difficulty", "Samples by verdict on each difficulty's tasks."),
 }
 
 
@@ -252,13 +232,15 @@ def submission_chart(request: HttpRequest, pk: int, name: str) -> JsonResponse:
 
 
 def _result_update(row: dict[str, Any]) -> dict[str, Any]:
-    judged = row["verdict"] not in ("pending", "internal_error")
+    verdict = Verdict.coerce(row["verdict"])
+    score = sample_beyond(verdict, row["beyond"])
     return {
         "id": row["id"],
-        "verdict": row["verdict"],
-        "verdict_label": verdict_label(row["verdict"]),
+        "verdict": verdict.value,
+        "verdict_label": verdict.label,
+        "verdict_class": verdict.css_class,
         "runtime": ms(row["runtime_s"]),
-        "beyond": pct(row["beyond"] or 0.0) if judged else "–",
+        "beyond": pct(score) if score is not None else "–",
         "percentile": percent(row["percentile"]),
         "diagnostic": row["diagnostic"][:500],
     }
@@ -301,8 +283,7 @@ def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
         "model_name": submission.model_name,
         "model_version": submission.model_version,
         "status": submission.status,
-        "pass@1": submission.pass_at_1,
-        "beyond@1": submission.beyond_at_1,
+        **selectors.submission_figures(submission),
         "by_difficulty": metrics.get("by_difficulty") or {},
         "task_set": submission.task_set,
         "harness_version": submission.harness_version,
@@ -347,38 +328,6 @@ def prompts_jsonl(request: HttpRequest) -> HttpResponse:
         content,
         content_type="application/jsonl; charset=utf-8",
         filename="mercury-prompts.jsonl",
-    )
-
-
-@require_GET
-@caching.public_page(caching.TASKS, _no_params)
-def about(request: HttpRequest) -> HttpResponse:
-    """What Mercury is, how this task set relates to it, how runtime is measured, how to cite."""
-    state = selectors.benchmark_state()
-    return render(request, "portal/about.html", {"state": state, "task_total": state.task_total})
-
-
-@require_GET
-def docs_api(request: HttpRequest) -> HttpResponse:
-    """The JSON API's reference, rendered from docs/openapi.yaml."""
-    return render(request, "portal/api_reference.html", {"api": apidocs.api_reference()})
-
-
-@require_GET
-def openapi_yaml(request: HttpRequest) -> HttpResponse:
-    """docs/openapi.yaml as it is."""
-    return HttpResponse(
-        apidocs.OPENAPI_PATH.read_bytes(), content_type="application/yaml; charset=utf-8"
-    )
-
-
-@require_GET
-def example_completions(request: HttpRequest) -> HttpResponse:
-    """The README's example completions file (docs/examples/completions.jsonl)."""
-    return _download(
-        EXAMPLE_COMPLETIONS.read_bytes(),
-        content_type="application/jsonl; charset=utf-8",
-        filename="example-completions.jsonl",
     )
 
 
@@ -447,8 +396,11 @@ def _ids(request: HttpRequest) -> list[int]:
 
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
-    """Compare two or more models on the tasks they all pass."""
-    comparison = selectors.compare_submissions(submission_ids=_ids(request))
+    """Compare two or more models against the chosen baseline on the tasks all attempted."""
+    baseline = request.GET.get("baseline", "")
+    comparison = selectors.compare_submissions(
+        submission_ids=_ids(request), baseline_id=int(baseline) if baseline.isdigit() else None
+    )
     submissions = comparison.submissions
     enough = len(submissions) >= 2
     return render(
@@ -461,9 +413,8 @@ def compare(request: HttpRequest) -> HttpResponse:
             "selected": {submission.pk for submission in submissions},
             "candidates": selectors.compare_candidates(),
             "difficulties": selectors.DIFFICULTIES,
-            "figure": charts.compare_difference_figure(
-                differences=comparison.differences, baseline=submissions[0].display_name
-            )
+            "noise_percent": round(selectors.NOISE_RATIO * 100),
+            "figure": charts.compare_difference_figure(differences=comparison.differences)
             if enough
             else None,
             "failure_figure": charts.failure_figure(

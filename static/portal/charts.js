@@ -45,6 +45,7 @@
   }
 
   function plot(el, figure) {
+    if (figure && figure.variants) return plotVariants(el, figure.variants);
     if (!figure || !figure.data) {
       el.dataset.rendered = "empty";
       el.textContent = el.dataset.emptyText || "Nothing to draw yet.";
@@ -64,6 +65,23 @@
         });
       }
     });
+  }
+
+  // A figure with variants (e.g. one per difficulty) follows the radio group that names it:
+  // <div data-chart-switch="<chart id>"> with inputs whose values are the variants' names.
+  function plotVariants(el, variants) {
+    var group = document.querySelector('[data-chart-switch="' + el.id + '"]');
+    function chosen() {
+      var checked = group && group.querySelector("input:checked");
+      return variants[checked ? checked.value : Object.keys(variants)[0]];
+    }
+    if (group) {
+      group.addEventListener("change", function () {
+        var figure = chosen();
+        if (figure) Plotly.react(el, figure.data, fitted(figure.layout || {}), config());
+      });
+    }
+    return plot(el, chosen());
   }
 
   function figureOf(el) {

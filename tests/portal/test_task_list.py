@@ -2,11 +2,11 @@
 
 from django.urls import reverse
 
-from portal import selectors, services
+from portal import selectors
 
 
 def test_solve_rate_and_mean_beyond_average_over_public_models(
-    client, make_task, create_submission, fake_judge
+    client, make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha", difficulty="Hard")
     make_task(slug="beta")
@@ -18,7 +18,7 @@ def test_solve_rate_and_mean_beyond_average_over_public_models(
         submission = create_submission(
             [{"task_id": "alpha", "completion": code}], model_name=name, moderation=moderation
         )
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
 
     tasks = {task.slug: task for task in selectors.task_list()}
 

@@ -7,8 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from portal import selectors, services
+from portal import selectors
 from portal.models import Result, Submission
+from portal.services.accounts import api_token_create
 
 CLASS = "class Solution:\n    def solve(self, x: int) -> int:\n        return x\n"
 STARTER = "class Solution:\n    def solve(self, x: int) -> int:\n        "
@@ -93,7 +94,7 @@ def test_checking_a_file_stores_nothing_and_uses_no_quota(tasks, uploader_client
 
 def test_the_api_checks_a_file_without_storing_or_spending(tasks, uploader, client, settings):
     settings.MERCURY_SUBMISSIONS_PER_DAY = 1
-    key = services.api_token_create(user=uploader).key
+    key = api_token_create(user=uploader).key
     url = reverse("portal:api_submissions_validate")
     for _ in range(2):
         response = client.post(

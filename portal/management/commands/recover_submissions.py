@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from redis.exceptions import RedisError
 
-from portal.services import submission_recover_stalled
+from portal.services.evaluation import submission_recover_stalled
 
 
 class Command(BaseCommand):
