@@ -1,5 +1,6 @@
 """Admin: tasks, calibrations, submissions and results; moderation, flags, audit log, trust."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from evaluator.metrics import METRICS, Metric
 from portal import caching
 from portal.models import (
     ApiToken,
@@ -131,6 +133,22 @@ class OpenFlagsFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _scaled_name(metric: Metric) -> str:
+    return f"{metric.field}_0_100"
+
+
+def _scaled_column(metric: Metric) -> Callable[[Any, Submission], str]:
+    """A registered metric on the 0-100 scale, as on the pages and in the CSV (`metrics` and
+    the columns keep 0..1)."""
+
+    @admin.display(description=f"{metric.label} (0-100)", ordering=metric.field)
+    def column(self: Any, obj: Submission) -> str:
+        return pct(getattr(obj, metric.field))
+
+    column.__name__ = _scaled_name(metric)
+    return column
+
+
 @admin.register(Submission)
 class SubmissionAdmin(PublicDataAdmin):
     list_display = [
@@ -144,8 +162,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "open_flags",
         "progress_done",
         "progress_total",
-        "pass_score",
-        "beyond_score",
+        *(_scaled_name(metric) for metric in METRICS),
         "created_at",
     ]
     list_filter = [
@@ -172,8 +189,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "progress_total",
         "n_tasks",
         "n_samples",
-        "pass_score",
-        "beyond_score",
+        *(_scaled_name(metric) for metric in METRICS),
         "metrics",
         "error_message",
     ]
@@ -187,15 +203,6 @@ class SubmissionAdmin(PublicDataAdmin):
         "requeue",
     ]
     inlines = [ResultInline]
-
-    # Figures on the 0-100 scale, as on the pages and in the CSV (`metrics` keeps 0..1).
-    @admin.display(description="Pass@1 (0-100)", ordering="pass_at_1")
-    def pass_score(self, obj: Submission) -> str:
-        return pct(obj.pass_at_1)
-
-    @admin.display(description="Beyond@1 (0-100)", ordering="beyond_at_1")
-    def beyond_score(self, obj: Submission) -> str:
-        return pct(obj.beyond_at_1)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return (
@@ -300,6 +307,10 @@ class SubmissionAdmin(PublicDataAdmin):
             ),
             messages.INFO,
         )
+
+
+for _metric in METRICS:  # every registered metric, on the 0-100 scale
+    setattr(SubmissionAdmin, _scaled_name(_metric), _scaled_column(_metric))
 
 
 @admin.register(Result)

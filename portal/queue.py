@@ -109,12 +109,6 @@ def _fetch(queue: Queue, job_id: str) -> Job | None:
         return None
 
 
-def chunk_is_alive(*, submission_id: int, index: int) -> bool:
-    """Whether the chunk's job waits in the queue or runs on a live worker."""
-    job = _fetch(django_rq.get_queue(EVALUATE_QUEUE), evaluate_job_id(submission_id, index))
-    return job is not None and job_is_alive(job)
-
-
 def submission_evaluate_enqueue(*, submission_id: int, chunks: Sequence[Chunk]) -> list[str]:
     """Enqueue a job per chunk (one Redis round trip) unless that chunk's job is alive.
 

@@ -191,20 +191,28 @@ def fake_judge(monkeypatch: pytest.MonkeyPatch) -> FakeJudge:
 
 
 @pytest.fixture
-def evaluate(rq_sync: None) -> Callable[[int], Any]:
+def evaluate() -> Iterator[Callable[[int], Any]]:
     """Judge a submission as production does: its chunk jobs, run by RQ's synchronous queue.
 
-    Returns the submission afterwards. The judge is whatever `portal.judging` holds (take
-    `fake_judge` for the fake).
+    Returns the submission afterwards. Only these jobs run synchronously: other enqueues in
+    the test wait in the test Redis database as before. The judge is whatever
+    `portal.judging` holds (take `fake_judge` for the fake).
     """
+    from django.test import override_settings
+
     from portal.models import Submission
     from portal.services.evaluation import submission_enqueue_evaluation
 
     def run(submission_id: int) -> Any:
-        submission_enqueue_evaluation(submission_id=submission_id)
+        with override_settings(RQ_QUEUES=_SYNC_QUEUES):
+            submission_enqueue_evaluation(submission_id=submission_id)
         return Submission.objects.get(pk=submission_id)
 
-    return run
+    yield run
+    import django_rq
+
+    with override_settings(RQ_QUEUES=_SYNC_QUEUES):
+        django_rq.get_connection("evaluate").flushdb()
 
 
 def _jsonl(*rows: dict[str, Any] | str) -> bytes:
@@ -262,13 +270,16 @@ def create_submission(db: None) -> Callable[..., Any]:
     return create
 
 
+_SYNC_QUEUES = {
+    name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": False}
+    for name in ("evaluate", "calibrate", "default")
+}
+
+
 @pytest.fixture
 def rq_sync(settings: Any) -> Iterator[None]:
     """Run enqueued jobs inline (RQ's synchronous mode) against the test Redis database."""
-    settings.RQ_QUEUES = {
-        name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": False}
-        for name in ("evaluate", "calibrate", "default")
-    }
+    settings.RQ_QUEUES = _SYNC_QUEUES
     yield
     import django_rq
 

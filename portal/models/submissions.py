@@ -1,5 +1,7 @@
 """Submission models: an uploaded completions file, its lifecycle and outcome, its samples."""
 
+from functools import reduce
+from operator import and_
 from typing import Any
 
 from django.conf import settings
@@ -140,7 +142,7 @@ class Submission(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status=SubmissionStatus.DONE)
-                | (Q(pass_at_1__isnull=False) & Q(beyond_at_1__isnull=False)),
+                | reduce(and_, [Q(**{f"{m.field}__isnull": False}) for m in METRICS]),
                 name="submission_done_has_metrics",
             ),
         ]

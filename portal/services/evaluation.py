@@ -20,15 +20,16 @@ from portal import caching, judging, queue
 from portal.models import Result, Submission, SubmissionStatus, Task, Verdict
 from portal.services.calibration import calibration_ensure
 from portal.services.notifications import submission_notify_on_commit
-from portal.services.scoring import submission_aggregate
+from portal.services.scoring import METRIC_FIELDS, submission_aggregate
 from portal.services.tasks import task_to_evaluator
 
 log = logging.getLogger(__name__)
 
 
-# internal_error is our fault: a sample is judged at most this many times in a run, then left
-# unscored; across runs (workers killed while judging it) at most MAX_TOTAL_JUDGE_ATTEMPTS.
-MAX_JUDGE_ATTEMPTS = 2
+# internal_error is our fault: a sample is judged at most as often as the CLI judges it
+# (evaluator.judge.ATTEMPTS) in a run, then stored as internal_error, which scores as a failure;
+# across runs (workers killed while judging it) at most MAX_TOTAL_JUDGE_ATTEMPTS.
+MAX_JUDGE_ATTEMPTS = judging.ATTEMPTS
 MAX_TOTAL_JUDGE_ATTEMPTS = 5
 MAX_DIAGNOSTIC_CHARS = 4000
 
@@ -150,8 +151,7 @@ def submission_rejudge(*, submission_id: int) -> bool:
         ).update(
             status=SubmissionStatus.QUEUED,
             progress_done=0,
-            pass_at_1=None,
-            beyond_at_1=None,
+            **dict.fromkeys(METRIC_FIELDS),
             metrics={},
             started_at=None,
             finished_at=None,
@@ -207,8 +207,11 @@ def submission_finish(*, submission_id: int) -> bool:
     if Result.objects.filter(submission_id=submission_id, verdict=Verdict.PENDING).exists():
         return False
     with transaction.atomic():
+        # Placeholder figures (a done row must have them), replaced in this transaction.
         won = Submission.objects.filter(pk=submission_id, status=SubmissionStatus.RUNNING).update(
-            status=SubmissionStatus.DONE, pass_at_1=0.0, beyond_at_1=0.0, finished_at=timezone.now()
+            status=SubmissionStatus.DONE,
+            finished_at=timezone.now(),
+            **{metric.field: 0.0 for metric in ev_metrics.METRICS},
         )
         if won != 1:
             return False

@@ -87,7 +87,11 @@ def page(live_server: Any, browser: Any) -> Any:
 
 @pytest.fixture
 def site(
-    transactional_db: None, tiny_task: Any, fake_judge: Any, create_submission: Any, evaluate
+    transactional_db: None,
+    tiny_task: Any,
+    fake_judge: Any,
+    create_submission: Any,
+    evaluate: Any,
 ) -> Any:
     """A leaderboard with two finished submissions and a calibrated task with their runtimes."""
 

@@ -42,7 +42,7 @@ def judge(request, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(judging, "judge_sample", paced)
-    return "sandbox" if real.__module__ == "evaluator.judge" else "fake"
+    return "sandbox" if real.__module__ == "portal.judging" else "fake"
 
 
 @pytest.fixture

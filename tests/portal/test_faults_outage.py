@@ -130,6 +130,6 @@ def test_a_job_rq_gave_up_on_is_visible_to_staff(
     assert client.get(f"/admin/django-rq/queues/{index}/failed/").status_code == 302  # staff only
     # Requeued from the admin: the failed job makes way for a fresh one.
     assert submission_requeue(submission_id=submission.pk)
-    assert (
-        portal_queue.chunk_is_alive(submission_id=submission.pk, index=0) is False
-    )  # not committed
+    # Not enqueued yet (the requeue's enqueue waits for a commit): the failed job is still there.
+    old = queue.fetch_job(portal_queue.evaluate_job_id(submission.pk, 0))
+    assert old is not None and not portal_queue.job_is_alive(old)
