@@ -139,7 +139,7 @@ def submission_beyond_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any] | 
     figure.update_layout(
         **_layout(
             xaxis={
-                "title": {"text": "share of the difficulty's tasks (%), best first"},
+                "title": {"text": "% of the difficulty's tasks, best first"},
                 "range": [0, 100],
             },
             yaxis={"title": {"text": "Beyond (0-100)"}, "range": [-3, 103]},
@@ -215,6 +215,7 @@ def submission_percentile_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any
                 "ticktext": list(DIFFICULTY_COLORS),
                 "range": [-0.5, len(DIFFICULTY_COLORS) - 0.5],
                 "showgrid": False,
+                "zeroline": False,
             },
             yaxis={"title": {"text": "beats % of references"}, "range": [-5, 105]},
             showlegend=False,
@@ -265,7 +266,15 @@ def leaderboard_scatter_figure(*, rows: list[Any]) -> dict[str, Any] | None:
                 error_y=error(y, chosen),
                 # Every model is labelled; names are user input, escaped (Plotly renders HTML).
                 text=[_short(html.escape(row.display_name)) for row in chosen],
-                textposition="top center",
+                # Labels near the plot's edges lean inwards, so none is cut off.
+                textposition=[
+                    "top left"
+                    if row.value(x) > 85
+                    else "top right"
+                    if row.value(x) < 15
+                    else "top center"
+                    for row in chosen
+                ],
                 textfont={"size": 10, "color": color},
                 customdata=[
                     [row.submission_id, row.rank_label, html.escape(row.display_name)]

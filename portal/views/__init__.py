@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
 from evaluator.metrics import METRICS, sample_beyond
+from evaluator.tasks import full_prompt
 from evaluator.verdicts import Verdict
 from portal import caching, charts, exports, selectors
 from portal.models import Submission, SubmissionStatus
@@ -360,6 +361,11 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "portal/task_detail.html",
         {
             "task": detail.task,
+            "full_prompt": full_prompt(
+                title=detail.task.title,
+                description=detail.task.description,
+                starter=detail.task.prompt,
+            ),
             "detail": detail,
             "reference_names": detail.reference_names,
             "calibration": detail.calibration,

@@ -188,6 +188,7 @@ def _row(name, beyond, pass_at_1=0.5, ci=None, **fields):
         status=SubmissionStatus.DONE,
         pass_at_1=pass_at_1,
         beyond_at_1=beyond,
+        beyond_given_correct=beyond,
         beyond_ci_low=ci[0],
         beyond_ci_high=ci[1],
         pass_ci_low=pass_at_1,

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from evaluator.metrics import METRICS
 from portal import selectors
 from portal.models import Submission, SubmissionStatus
 from portal.templatetags.portal_format import ordinal
@@ -20,8 +21,7 @@ def _done(submission, *, samples, seconds):
         progress_done=samples,
         started_at=end - timedelta(seconds=seconds),
         finished_at=end,
-        pass_at_1=0.0,
-        beyond_at_1=0.0,
+        **{metric.field: 0.0 for metric in METRICS},  # every registered figure of a done entry
     )
 
 
