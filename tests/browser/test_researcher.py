@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from portal.models import Submission
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import draw_charts, shot, sign_in
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -56,18 +56,6 @@ def new_page(browser: Any, viewport: dict[str, int]) -> Any:
 def svg_texts(locator: Any) -> list[str]:
     """The text of SVG elements (which have no innerText)."""
     return locator.evaluate_all("elements => elements.map(e => e.textContent)")
-
-
-def scroll_through(page: Any) -> None:
-    """Scroll to the bottom and back, so charts that load near the viewport are drawn."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    for y in range(0, height + 900, 400):
-        page.evaluate(f"window.scrollTo(0, {y})")
-        page.wait_for_timeout(60)
-    page.wait_for_function(
-        "[...document.querySelectorAll('.chart')].every(c => c.dataset.rendered)", timeout=20_000
-    )
-    page.evaluate("window.scrollTo(0, 0)")
 
 
 @pytest.fixture
@@ -196,7 +184,7 @@ def test_checking_a_file_uses_no_quota_even_when_uploads_are_used_up(
 def test_leaderboard_percentile_chart_draws_every_model(live_server, browser, board):
     page = new_page(browser, DESKTOP)
     page.goto(live_server.url + reverse("portal:leaderboard"))
-    scroll_through(page)
+    draw_charts(page)
 
     chart = page.locator("#percentile-chart")
     assert chart.get_attribute("data-rendered") == "true"
@@ -233,7 +221,7 @@ def test_per_task_filters_on_a_submission(live_server, browser, board):
     page.get_by_role("button", name="Apply").click()
     # FAST first (Beyond 100), then steady (50), failures last.
     assert page.locator("tbody.task-group .task-cell a").first.inner_text() == "Gamma"
-    scroll_through(page)
+    draw_charts(page)
     shot(page, "researcher-submission-1366.png")
 
     # A task page's link to a model lands on that task's row.
@@ -280,7 +268,7 @@ def test_the_phone_leaderboard_shows_the_primary_scores_without_sideways_scrolli
         box = page.locator(f"#leaderboard-table {selector}").first.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, selector
     assert page.locator("#leaderboard-table td.m-beyond_correct").first.is_hidden()
-    scroll_through(page)
+    draw_charts(page)
     shot(page, "researcher-leaderboard-390.png")
     assert page.console == []
 
@@ -291,16 +279,16 @@ def test_screenshots_of_a_submission_and_a_task_at_both_widths(live_server, brow
         page.goto(
             live_server.url + reverse("portal:submission_detail", args=[board["swift-coder"]])
         )
-        scroll_through(page)
+        draw_charts(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         shot(page, f"researcher-submission-full-{suffix}.png")
         page.goto(live_server.url + reverse("portal:task_detail", args=["beta"]))
-        scroll_through(page)
+        draw_charts(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         shot(page, f"researcher-task-{suffix}.png")
         if suffix == "390":
             page.goto(live_server.url + reverse("portal:leaderboard"))
-            scroll_through(page)
+            draw_charts(page)
         assert page.console == [], suffix
 
 
@@ -323,7 +311,7 @@ def test_no_page_logs_an_error_or_a_warning(live_server, browser, board, uploade
     for path in paths:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
-        scroll_through(page)
+        draw_charts(page)
         assert page.console == [], path
     missing = page.goto(live_server.url + "/submissions/999999/")
     assert missing.status == 404
