@@ -12,6 +12,8 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 # Bump the prefix when the timing protocol changes in a way the sources below don't show.
 _PROTOCOL = "2"
+
+
 # The code that turns a program into a verdict and a runtime: a change re-measures everything
 # (calibrations are keyed by it) and marks every score stale.
 MEASURING_FILES = (

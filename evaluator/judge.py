@@ -244,8 +244,8 @@ def _entry(frame: dict[str, Any], name: str) -> dict[str, Any]:
 def calibrate_task(
     task: Task,
     *,
-    rounds: tuple[int, int] = (5, 15),
-    budget_s: float = 3.0,
+    rounds: tuple[int, int] = (3, 15),
+    budget_s: float = 2.0,
     measure: str = "cpu",
 ) -> Calibration:
     """Check every reference in the sandbox and time them against each other on this host."""
