@@ -12,8 +12,8 @@ MAX_COMPARED = 6
 
 
 # Runtimes of one code measured twice on this host differ by 4-6% (DESIGN §4: median of the
-# timing rounds); a model is faster or slower on a task only when its best runtime differs
-# from the baseline's by more than this share, about twice that noise.
+# timing rounds); a model is faster or slower on a task only when the median runtime of its
+# passing samples differs from the baseline's by more than this share, about twice that noise.
 NOISE_RATIO = 0.10
 
 
@@ -26,6 +26,9 @@ class TaskOutcome:
     passed: int
     beyond: float
     best_runtime_s: float | None
+    # The median runtime of its passing samples: what faster and slower compare, a typical
+    # sample rather than the luckiest one.
+    median_runtime_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,20 @@ def compare_submissions(*, submission_ids: list[int], baseline_id: int | None = 
         ]
         if all(task.samples for task in scored):
             outcomes = [
-                TaskOutcome(t.samples, t.passed, t.beyond_at_1, t.best_runtime_s) for t in scored
+                TaskOutcome(
+                    t.samples,
+                    t.passed,
+                    t.beyond_at_1,
+                    t.best_runtime_s,
+                    _median(
+                        [
+                            s.runtime_s
+                            for s in per.get((pk, task_id), [])
+                            if s.verdict.passed and s.runtime_s is not None
+                        ]
+                    ),
+                )
+                for pk, t in zip(ids, scored, strict=True)
             ]
             common.append({**info, "outcomes": outcomes})
         else:
@@ -140,8 +156,8 @@ def _speed(base: TaskOutcome, other: TaskOutcome) -> str:
     """How `other` fares against `base` on one task: faster, slower, same (within the noise),
     gained (only it passes), lost (only the baseline passes) or none (neither passes)."""
     if base.passed and other.passed:
-        if base.best_runtime_s and other.best_runtime_s:
-            ratio = other.best_runtime_s / base.best_runtime_s
+        if base.median_runtime_s and other.median_runtime_s:
+            ratio = other.median_runtime_s / base.median_runtime_s
             if ratio < 1 - NOISE_RATIO:
                 return "faster"
             if ratio > 1 + NOISE_RATIO:
@@ -150,6 +166,14 @@ def _speed(base: TaskOutcome, other: TaskOutcome) -> str:
     if other.passed:
         return "gained"
     return "lost" if base.passed else "none"
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _difference(

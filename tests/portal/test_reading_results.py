@@ -109,8 +109,12 @@ def test_compare_uses_the_chosen_baseline_and_the_noise_threshold(client, models
 def test_compare_counts_a_small_runtime_difference_as_alike():
     from portal.selectors.compare import NOISE_RATIO, TaskOutcome, _speed
 
-    base = TaskOutcome(1, 1, 0.5, 0.100)
-    assert _speed(base, TaskOutcome(1, 1, 0.6, 0.100 * (1 - NOISE_RATIO / 2))) == "same"
-    assert _speed(base, TaskOutcome(1, 1, 0.9, 0.100 * (1 - 2 * NOISE_RATIO))) == "faster"
-    assert _speed(base, TaskOutcome(1, 1, 0.1, 0.100 * (1 + 2 * NOISE_RATIO))) == "slower"
-    assert _speed(base, TaskOutcome(1, 0, 0.0, None)) == "lost"
+    def outcome(median: float | None, passed: int = 1) -> TaskOutcome:
+        # The best runtime is deliberately off: only the median decides.
+        return TaskOutcome(2, passed, 0.5, 0.001 if median else None, median)
+
+    base = outcome(0.100)
+    assert _speed(base, outcome(0.100 * (1 - NOISE_RATIO / 2))) == "same"
+    assert _speed(base, outcome(0.100 * (1 - 2 * NOISE_RATIO))) == "faster"
+    assert _speed(base, outcome(0.100 * (1 + 2 * NOISE_RATIO))) == "slower"
+    assert _speed(base, outcome(None, passed=0)) == "lost"
