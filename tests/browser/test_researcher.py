@@ -186,6 +186,8 @@ def test_leaderboard_percentile_chart_draws_every_model(live_server, browser, bo
     page.goto(live_server.url + reverse("portal:leaderboard"))
     draw_charts(page)
 
+    # Every column fits at 1366 px: the table does not scroll sideways in its region.
+    assert page.locator(".table-wrap").first.evaluate("el => el.scrollWidth <= el.clientWidth")
     chart = page.locator("#percentile-chart")
     assert chart.get_attribute("data-rendered") == "true"
     labels = svg_texts(chart.locator(".ytick text"))
