@@ -269,9 +269,9 @@ def leaderboard_scatter_figure(*, rows: list[Any]) -> dict[str, Any] | None:
                 # Labels near the plot's edges lean inwards, so none is cut off.
                 textposition=[
                     "top left"
-                    if row.value(x) > 85
+                    if row.value(x) > 0.85
                     else "top right"
-                    if row.value(x) < 15
+                    if row.value(x) < 0.15
                     else "top center"
                     for row in chosen
                 ],

@@ -200,6 +200,8 @@ def test_leaderboard_percentile_chart_draws_every_model(live_server, browser, bo
     # The scatter labels every model.
     scatter_text = svg_texts(page.locator("#leaderboard-chart .textpoint"))
     assert sorted(scatter_text) == sorted(MODELS)
+    page.get_by_label("All", exact=True).check()
+    page.wait_for_timeout(300)
     shot(page, "researcher-leaderboard-1366.png")
     assert page.console == []
 

@@ -118,3 +118,19 @@ def test_compare_counts_a_small_runtime_difference_as_alike():
     assert _speed(base, outcome(0.100 * (1 - 2 * NOISE_RATIO))) == "faster"
     assert _speed(base, outcome(0.100 * (1 + 2 * NOISE_RATIO))) == "slower"
     assert _speed(base, outcome(None, passed=0)) == "lost"
+
+
+def test_the_scatter_labels_every_model_leaning_inwards_at_the_edges(models):
+    from portal import charts
+
+    rows = selectors.leaderboard_rows(query=selectors.LeaderboardQuery())
+    figure = charts.leaderboard_scatter_figure(rows=rows)
+
+    labels = {
+        text: position
+        for trace in figure["data"]
+        for text, position in zip(trace["text"], trace["textposition"], strict=True)
+    }
+    # swift passes every task (Pass@1 100): its label sits left of the point, inside the plot.
+    assert labels == {"swift": "top left", "steady": "top center"}
+    assert {trace["name"] for trace in figure["data"]} == {"weights not stated"}
