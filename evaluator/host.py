@@ -9,6 +9,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from evaluator.jailfiles import jail_python
+
 _HERE = Path(__file__).resolve().parent
 # Bump the prefix when the timing protocol changes in a way the sources below don't show.
 _PROTOCOL = "2"
@@ -18,13 +20,15 @@ _PROTOCOL = "2"
 # (calibrations are keyed by it) and marks every score stale.
 MEASURING_FILES = (
     "sandbox.py",
+    "jailfiles.py",
     "judge.py",
+    "calibration.py",
+    "checking.py",
     "checkers.py",
     *sorted(f"jail/{p.name}" for p in (_HERE / "jail").glob("*.py")),
 )
 # The code that turns verdicts and runtimes into scores: a change marks every score stale, and
-# `manage.py rescore` recomputes them from the stored runtimes and calibrations, no rejudging
-# (and no recalibration).
+# `manage.py rescore` recomputes them from the stored runtimes and calibrations, no rejudging.
 SCORING_FILES = ("metrics.py", "verdicts.py")
 
 
@@ -60,8 +64,6 @@ def _cpu_model() -> str:
 
 def _jail_python_version() -> str:
     try:
-        from evaluator.sandbox import jail_python
-
         return jail_python().version
     except Exception:  # noqa: BLE001 - no sandbox here: fall back to this interpreter
         return sys.version.split()[0]
