@@ -63,6 +63,7 @@ from portal.selectors.submissions import (
 from portal.selectors.tasks import (
     TaskDetail,
     calibration_progress,
+    calibration_waiting,
     prompt_rows,
     task_chart_data,
     task_detail,
@@ -97,6 +98,7 @@ __all__ = [
     "calibration_is_current",
     "calibration_progress",
     "calibration_runtimes",
+    "calibration_waiting",
     "calibrations_for",
     "compare_candidates",
     "compare_submissions",

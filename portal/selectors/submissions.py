@@ -19,6 +19,7 @@ from portal.selectors.common import (
     submission_figures,
 )
 from portal.selectors.queue import submission_queue_estimate
+from portal.selectors.tasks import calibration_waiting
 
 TASKS_PER_PAGE = 20
 LIVE_RESULTS_LIMIT = 500
@@ -275,6 +276,9 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
         "finished": submission.is_finished,
         "progress": {"done": submission.progress_done, "total": submission.progress_total},
         "eta_s": estimate.eta_s if estimate else None,
+        "calibration": None
+        if submission.is_finished
+        else calibration_waiting(submission_id=submission.pk),
         "queue_position": estimate.position if estimate else None,
         **submission_figures(submission),
         "by_difficulty": submission.by_difficulty,

@@ -76,6 +76,22 @@ def calibration_progress() -> dict[str, int]:
     return {"calibrated": counts["calibrated"], "total": counts["total"]}
 
 
+def calibration_waiting(*, submission_id: int) -> dict[str, int] | None:
+    """While this host is still calibrating: how far, overall and for one entry's tasks (2 queries).
+
+    None once every task is calibrated. An entry's own tasks are calibrated by its own judging
+    jobs, ahead of the background calibration, so its figure moves first.
+    """
+    overall = calibration_progress()
+    if overall["calibrated"] >= overall["total"]:
+        return None
+    task_ids = Result.objects.filter(submission_id=submission_id).values("task_id")
+    own = Task.objects.filter(pk__in=task_ids).aggregate(
+        total=Count("pk"), calibrated=Count("pk", filter=Q(_calibrated_here()))
+    )
+    return {**overall, "own_calibrated": own["calibrated"], "own_total": own["total"]}
+
+
 @dataclass(frozen=True)
 class TaskDetail:
     """A task with its reference runtimes and every public submission's outcome on it."""

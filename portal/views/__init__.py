@@ -185,6 +185,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "verdict_choices": [(v.value, v.label) for v in Verdict if v.judged],
             "metrics": METRICS,
             "queue": selectors.submission_queue_estimate(submission=submission),
+            "calibration": None
+            if submission.is_finished
+            else selectors.calibration_waiting(submission_id=submission.pk),
             "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
             "command": exports.evaluate_command(),
             "moderation_history": selectors.submission_moderation_history(submission=submission),

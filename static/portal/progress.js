@@ -9,6 +9,7 @@
   var statusEl = panel.querySelector("[data-role=status]");
   var countEl = panel.querySelector("[data-role=count]");
   var etaEl = panel.querySelector("[data-role=eta]");
+  var calibrationEl = panel.querySelector("[data-role=calibration]");
   var bar = panel.querySelector("[data-role=bar]");
   var delay = 1500;
 
@@ -57,6 +58,14 @@
     bar.textContent = done + "/" + total;
     statusEl.textContent = data.status.charAt(0).toUpperCase() + data.status.slice(1);
     statusEl.className = "badge status-" + data.status;
+    if (calibrationEl) {
+      var c = data.calibration;
+      calibrationEl.hidden = !c;
+      calibrationEl.textContent = c
+        ? "Calibrating this host: " + c.calibrated + " of " + c.total + " tasks; this entry's tasks go first (" +
+          c.own_calibrated + " of " + c.own_total + " ready)."
+        : "";
+    }
     if (etaEl) {
       var text = "";
       if (data.status === "queued" && data.queue_position) {

@@ -142,6 +142,24 @@ def test_submission_status_endpoint_reports_progress(client, make_task, create_s
     assert data["finished"] is False
 
 
+def test_a_waiting_entry_says_how_far_this_host_is_calibrated(client, make_task, create_submission):
+    make_task(slug="alpha")
+    make_task(slug="beta")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    data = client.get(reverse("portal:submission_status", args=[submission.pk])).json()
+    page = client.get(submission.get_absolute_url()).content.decode()
+
+    # nothing is calibrated on this fresh host: 0 of 2 tasks, 0 of the entry's 1
+    assert data["calibration"] == {
+        "calibrated": 0,
+        "total": 2,
+        "own_calibrated": 0,
+        "own_total": 1,
+    }
+    assert "Calibrating this host: 0 of 2 tasks" in page
+
+
 def test_submission_page_shows_results_when_done(
     client, make_task, create_submission, fake_judge, evaluate
 ):
