@@ -18,6 +18,7 @@ whole (`solution`) it is refused with that hint. Nothing else is guessed.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections import Counter
@@ -113,8 +114,12 @@ def mercury_eval_order() -> tuple[str, ...]:
 
 
 def unwrap_code(text: str) -> str:
-    """The code of a completion: the first python fence if there is one, else the text."""
-    if "```" in text:
+    """The code of a completion: the text itself when it is Python, else its first python fence.
+
+    A completion that parses as it is stays whole, even with a fence inside a comment or string
+    (one published Mercury sample has a fenced example in its comments).
+    """
+    if "```" in text and not _parses(text):
         blocks = FENCE.findall(text)
         python = [b for b in blocks if "class Solution" in b]
         if python:
@@ -122,6 +127,14 @@ def unwrap_code(text: str) -> str:
         if blocks:
             return blocks[0]
     return text
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def join_to_prompt(starter: str, body: str) -> str:

@@ -178,3 +178,11 @@ def test_a_json_list_that_is_not_lists_of_generations_is_read_as_jsonl():
     data = json.dumps([{"task_id": "a", "completion": CODE}])
     parsed = parse_completions(data.encode(), known_tasks={"a"})
     assert str(parsed.errors[0]) == "line 1: expected a JSON object"
+
+
+def test_code_that_parses_is_kept_whole_even_with_a_fence_in_a_comment():
+    code = "class Solution:\n    # e.g.\n    # ```\n    # [1, 2]\n    # ```\n    def f(self):\n        return 1\n"
+    assert unwrap_code(code) == code
+    assert unwrap_code("Here:\n```python\nclass Solution:\n    pass\n```\n") == (
+        "class Solution:\n    pass\n"
+    )

@@ -327,6 +327,7 @@ def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
         "        assert depth(5000) == 5000  # memoised recursion as deep as LeetCode allows\n"
         "        seen = []\n"
         "        bisect.insort(seen, 2)  # the module, not the function the star import binds\n"
+        "        assert int('7' * 10000) % 10 == 7  # no 4,300-digit cap (add-strings)\n"
         + SOLVE
         + "\n\nif __name__ == '__main__':  # a self-test block never runs, as on LeetCode\n"
         "    raise SystemExit(Solution().pairSum([1], 1))\n"
