@@ -46,6 +46,7 @@ portal_patterns = [
     path("submissions/<int:pk>/flag/", moderation_views.submission_flag, name="submission_flag"),
     path("moderation/", moderation_views.moderation_log, name="moderation_log"),
     path("about/", pages.about, name="about"),
+    path("about/fidelity/", pages.fidelity, name="fidelity"),
     path("docs/api/", pages.docs_api, name="docs_api"),
     path("docs/openapi.yaml", pages.openapi_yaml, name="openapi_yaml"),
     path("tasks/", views.task_list, name="task_list"),

@@ -201,3 +201,11 @@ def api_reference() -> ApiReference:
         groups=[(tag, ops) for tag, ops in by_tag.items() if ops],
         schemas=schemas,
     )
+
+
+FIDELITY_PATH = settings.BASE_DIR / "docs" / "fidelity.md"
+
+
+def fidelity_text() -> str:
+    """docs/fidelity.md: how this task set and judge differ from Mercury's."""
+    return FIDELITY_PATH.read_text(encoding="utf-8")

@@ -24,6 +24,12 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def fidelity(request: HttpRequest) -> HttpResponse:
+    """How this task set and judge differ from Mercury's, rendered from docs/fidelity.md."""
+    return render(request, "portal/fidelity.html", {"text": apidocs.fidelity_text()})
+
+
+@require_GET
 def docs_api(request: HttpRequest) -> HttpResponse:
     """The JSON API's reference, rendered from docs/openapi.yaml."""
     return render(request, "portal/api_reference.html", {"api": apidocs.api_reference()})

@@ -93,6 +93,7 @@ GENERAL = [
     ("example_completions", [], ALL_OK),
     ("about", [], ALL_OK),
     ("docs_api", [], ALL_OK),
+    ("fidelity", [], ALL_OK),
     ("openapi_yaml", [], ALL_OK),
     ("compare", [], ALL_OK),
     ("upload", [], SIGN_IN),
