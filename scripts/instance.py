@@ -16,6 +16,7 @@ Standard library only: it runs before the virtualenv's packages are needed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -98,7 +99,7 @@ def stop(instance: str, *, grace: float) -> tuple[list[Process], list[Process]]:
         time.sleep(0.1)
     # SIGKILL what is left, and whatever was started meanwhile (a worker loop's restart).
     for _ in range(3):
-        left = [process for process in marked(instance)]
+        left = marked(instance)
         if not left:
             break
         for process in left:
@@ -112,10 +113,8 @@ def stop(instance: str, *, grace: float) -> tuple[list[Process], list[Process]]:
 
 
 def _signal(pid: int, number: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, number)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def main(argv: list[str]) -> int:

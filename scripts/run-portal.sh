@@ -45,7 +45,9 @@ cleanup() {
   local status=$? left
   [ -n "$STOPPING" ] && return
   STOPPING=1
-  trap - INT TERM
+  # A second Ctrl-C or SIGTERM must not cut the stop short (leaving half of it running): the
+  # stop escalates to SIGKILL by itself within seconds.
+  trap '' INT TERM
   [ -z "$STEP_PID" ] || kill -TERM -- "-$STEP_PID" 2>/dev/null || true
   if [ "${#PGIDS[@]}" -gt 0 ]; then
     log "stopping gunicorn and the workers (up to 5 s for jobs in hand to finish)"
