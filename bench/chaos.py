@@ -218,6 +218,9 @@ class Chaos:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # As from a terminal: a shell cannot trap a signal ignored when it started (as
+            # SIGINT is under nohup or `&`), and Ctrl-C must reach the script's trap.
+            preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets a signal before exec
         )
 
     def is_up(self) -> bool:
@@ -473,6 +476,10 @@ class Chaos:
         finally:
             self.teardown()
         shutil.rmtree(self.directory, ignore_errors=True)  # kept when a check failed
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _parent_command(pid: int) -> str:
