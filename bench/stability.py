@@ -28,9 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evaluator import harness, sandbox
+from evaluator import sandbox
 from evaluator.cli import calibration_for
 from evaluator.completions import parse_completions
+from evaluator.jail import leetcode as harness
 from evaluator.judge import DEFAULT_TIMING, calibrate_task, judge_sample
 from evaluator.metrics import beyond_score
 from evaluator.tasks import Task, load_tasks

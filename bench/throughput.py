@@ -7,12 +7,20 @@
    same code path the judge uses (sandbox.run_harness with an empty request).
 2. Throughput: one sample per task (each task's canonical reference as the completion) judged on
    every core, as the portal's workers do; prints tasks per second and the projection for
-   Mercury's 256 tasks. Calibration is done first and not counted.
+   Mercury's 256 tasks. Calibration is done first and not counted (`--calibration` times it too,
+   from an empty cache: what a fresh host pays once).
+3. Peer (`--no-peer` skips it): the same samples scored by Mercury's method, written here after
+   its published harness (not its code): for every sample, the sample and every reference
+   solution of the task each run in a process of their own over the task's tests, timed by one
+   wall-clock reading each, no sandbox, one task per core at a time. Mercury re-times the
+   references at every evaluation; this is the work it does per sample. Printed side by side
+   with our rate, as a ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -21,6 +29,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,10 +44,7 @@ EMPTY_REQUEST = {
     "returns": "",
     "inplace": None,
     "programs": {},
-    "check": [],
-    "small": [],
-    "large": [],
-    "timed": [],
+    "tests": [],
     "limits": {"cpu_s": 2, "wall_s": 5, "as_bytes": 2**31, "mem_bytes": 2**29},
     "timing": {"budget_s": 0, "min_reps": 0, "max_reps": 0},
 }
@@ -88,11 +94,57 @@ def write_pass_config(directory: Path) -> Path:
     return path
 
 
+_MERCURY_METHOD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from evaluator.jail.leetcode import call_once, convert_args, load_method
+sys.setrecursionlimit(100000)
+job = json.load(sys.stdin)
+namespace, solution = load_method(job["program"], job["entry_point"])
+started = time.time()
+for raw in job["tests"]:
+    call_once(solution, job["entry_point"], convert_args(raw, job["params"], namespace), job["inplace"], job["prefix"])
+print(time.time() - started)
+"""
+
+
+def mercury_method(task: Any) -> float:
+    """Wall seconds to score one sample of a task Mercury's way: every program in its own process."""
+    programs = [task.references[task.canonical], *task.references.values()]
+    tests = [c.input for c in task.tests]
+    started = time.perf_counter()
+    for program in programs:
+        job = {
+            "program": program,
+            "entry_point": task.entry_point,
+            "params": task.params,
+            "inplace": task.inplace,
+            "prefix": task.prefix,
+            "tests": tests,
+        }
+        done = subprocess.run(  # noqa: S603 - our own interpreter running our own references
+            [sys.executable, "-c", _MERCURY_METHOD, str(Path(__file__).resolve().parent.parent)],
+            input=json.dumps(job).encode(),
+            check=False,
+            capture_output=True,
+            timeout=600,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"{task.slug}: {done.stderr.decode(errors='replace')[-1000:]}")
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=40)
     parser.add_argument("--tasks", type=int, default=0, help="judge only the first N tasks")
     parser.add_argument("--tasks-dir", help="task directory (default: the built-in set)")
+    parser.add_argument("--no-peer", action="store_true", help="skip Mercury's method")
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="also time calibrating every task from an empty cache (a fresh host's first run)",
+    )
     args = parser.parse_args()
 
     sandbox.prepare_host()
@@ -123,7 +175,20 @@ def main() -> int:
         return 1
     workers = len(os.sched_getaffinity(0))
     with ThreadPoolExecutor(workers) as pool:
-        calibrations = list(pool.map(calibration_for, tasks))
+        if args.calibration:
+            with tempfile.TemporaryDirectory() as empty:
+                started = time.perf_counter()
+                calibrations = list(
+                    pool.map(lambda t: calibration_for(t, cache_dir=Path(empty)), tasks)
+                )
+                calibration_wall = time.perf_counter() - started
+            print(
+                f"calibrated {len(tasks)} tasks from an empty cache on {workers} cores in "
+                f"{calibration_wall:.1f} s; 256 tasks projected "
+                f"{calibration_wall / len(tasks) * 256 / 60:.1f} min"
+            )
+        else:
+            calibrations = list(pool.map(calibration_for, tasks))
         started = time.perf_counter()
         results = list(
             pool.map(
@@ -137,10 +202,22 @@ def main() -> int:
     print(
         f"judged {len(tasks)} tasks x 1 sample on {workers} cores in {wall:.1f} s ({passed} passed)"
     )
+    peer = ""
+    if not args.no_peer:
+        with ThreadPoolExecutor(workers) as pool:
+            started = time.perf_counter()
+            list(pool.map(mercury_method, tasks))
+            peer_wall = time.perf_counter() - started
+        peer_rate = len(tasks) / peer_wall
+        print(
+            f"Mercury's method: the same {len(tasks)} samples on {workers} cores in "
+            f"{peer_wall:.1f} s ({peer_rate:.2f} tasks/s)"
+        )
+        peer = f"; {rate / peer_rate:.1f}x the throughput of Mercury's method"
     print(
         f"SUMMARY sandbox overhead {jail_ms - bare_ms:.1f} ms over a bare interpreter "
         f"({bare_ms:.1f} -> {jail_ms:.1f} ms); {rate:.2f} tasks/s on {workers} cores; "
-        f"256 tasks x 1 sample projected {256 / rate / 60:.1f} min"
+        f"256 tasks x 1 sample projected {256 / rate / 60:.1f} min{peer}"
     )
     return 0
 

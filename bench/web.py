@@ -66,7 +66,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
     from django.utils import timezone
 
     from evaluator import metrics as ev_metrics
-    from evaluator.host import HARNESS_VERSION
+    from evaluator.host import HARNESS_VERSION, SCORING_VERSION
     from portal.models import (
         Calibration,
         Difficulty,
@@ -163,7 +163,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
                 verdict = Verdict.PASSED if passed else rng.choice(verdicts)
                 level_counts = counts.setdefault(task.difficulty, {})
                 level_counts[verdict] = level_counts.get(verdict, 0) + 1
-                outcomes.append(ev_metrics.SampleOutcome(task.slug, passed, beyond))
+                outcomes.append(ev_metrics.SampleOutcome(task.slug, verdict, beyond))
                 results.append(
                     (
                         task.pk,
@@ -181,7 +181,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
                         judged_at,
                     )
                 )
-        summary = ev_metrics.summarize(outcomes, difficulty, with_intervals=False)
+        summary = ev_metrics.score_samples(outcomes, difficulty, with_intervals=False).to_dict()
         for block in [summary, *summary["by_difficulty"].values()]:
             for metric in ("pass@1", "beyond@1"):
                 half = 1.96 * (block[metric] * (1 - block[metric]) / max(block["tasks"], 1)) ** 0.5
@@ -189,7 +189,7 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
                     max(0.0, block[metric] - half),
                     min(1.0, block[metric] + half),
                 ]
-        summary.update(tasks_total=tasks, tasks_attempted=tasks, tasks_missing=0, verdicts=counts)
+        summary["verdicts"] = counts
         by = summary["by_difficulty"]
         with transaction.atomic():
             submission = Submission.objects.create(
@@ -204,20 +204,22 @@ def _fill(submissions: int, tasks: int, samples: int, seed: int = 1) -> None:
                 n_tasks=tasks,
                 n_samples=len(results),
                 tasks_total=tasks,
-                pass_at_1=summary["pass@1"],
-                beyond_at_1=summary["beyond@1"],
-                pass_ci_low=summary["pass@1_ci"][0],
-                pass_ci_high=summary["pass@1_ci"][1],
-                beyond_ci_low=summary["beyond@1_ci"][0],
-                beyond_ci_high=summary["beyond@1_ci"][1],
-                easy_pass_at_1=by["Easy"]["pass@1"],
-                easy_beyond_at_1=by["Easy"]["beyond@1"],
-                medium_pass_at_1=by["Medium"]["pass@1"],
-                medium_beyond_at_1=by["Medium"]["beyond@1"],
-                hard_pass_at_1=by["Hard"]["pass@1"],
-                hard_beyond_at_1=by["Hard"]["beyond@1"],
+                **{
+                    column: value
+                    for metric in ev_metrics.METRICS
+                    for column, value in zip(
+                        metric.columns,
+                        [
+                            summary[metric.key],
+                            *summary[metric.ci_key],
+                            *(by[level][metric.key] for level in ev_metrics.DIFFICULTIES),
+                        ],
+                        strict=True,
+                    )
+                },
                 task_set=task_set if number % 10 else "0" * 64,  # every tenth row stale
                 harness_version=HARNESS_VERSION,
+                scoring_version=SCORING_VERSION,
                 host=host,
                 metrics=summary,
                 started_at=now,

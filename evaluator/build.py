@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluator import harness
 from evaluator.checkers import check_output, load_validator
+from evaluator.jail import leetcode as harness
 from evaluator.tasks import Task, load_task
 
 MIN_SPREAD = 3.0

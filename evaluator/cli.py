@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from evaluator.metrics import METRICS
 from evaluator.tasks import DEFAULT_TASKS_DIR, Task, load_tasks, task_dirs
 
 CACHE_DIR = Path(os.environ.get("MERCURY_CACHE_DIR", Path.home() / ".cache" / "mercury-evaluator"))
@@ -34,8 +35,8 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
     )
 
 
-def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path = CACHE_DIR) -> Any:
-    """This host's calibration of a task, measured once and cached on disk.
+def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path | None = None) -> Any:
+    """This host's calibration of a task, measured once and cached on disk (MERCURY_CACHE_DIR).
 
     A run killed at any moment leaves the cache consistent: an entry is written whole to a
     temporary file and renamed into place (`_write_atomically`), so a reader finds the complete
@@ -45,7 +46,7 @@ def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path = CACHE
     from evaluator.judge import Calibration, calibrate_task
 
     name = f"{task.slug}-{task.fingerprint}-{measure}.json"
-    path = cache_dir / host_fingerprint() / HARNESS_VERSION / name
+    path = (cache_dir or CACHE_DIR) / host_fingerprint() / HARNESS_VERSION / name
     if path.exists():
         try:
             return Calibration.from_dict(json.loads(path.read_text()))
@@ -111,8 +112,8 @@ def _workers() -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from evaluator.completions import parse_completions
-    from evaluator.judge import Verdict, judge_sample
-    from evaluator.metrics import SampleOutcome, summarize
+    from evaluator.judge import judge_sample
+    from evaluator.metrics import SampleOutcome, score_samples
     from evaluator.sandbox import prepare_host
 
     tasks = load_task_set(args.tasks)
@@ -155,8 +156,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         for done, (sample, future) in enumerate(jobs, 1):
             results.append((sample, future.result()))
             _progress("judging", done, len(jobs), started)
-    outcomes = [SampleOutcome(s.task_id, r.verdict == Verdict.PASSED, r.beyond) for s, r in results]
-    summary = summarize(outcomes, {slug: t.difficulty for slug, t in tasks.items()})
+    outcomes = [
+        SampleOutcome(s.task_id, r.verdict, r.beyond, r.percentile, r.runtime_s) for s, r in results
+    ]
+    # The portal's rule: every task of the set counts, a task without a sample scoring 0.
+    summary = score_samples(outcomes, {slug: t.difficulty for slug, t in tasks.items()}).to_dict()
     rows = [
         {
             "task_id": s.task_id,
@@ -164,11 +168,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             "verdict": str(r.verdict),
             "runtime_s": r.runtime_s,
             "instructions": r.details.get("instructions"),
-            "beyond": r.beyond,
-            "percentile": r.percentile,
+            "beyond": o.score,
+            "percentile": r.percentile if r.verdict.passed else None,
             "diagnostic": r.diagnostic,
         }
-        for s, r in results
+        for (s, r), o in zip(results, outcomes, strict=True)
     ]
     _print_table(rows, summary)
     if args.json:
@@ -193,14 +197,20 @@ def _print_table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
             f"{runtime:>10} {row['beyond'] * 100:7.1f} {beats:>6}"
         )
     print()
-    print(f"{'':<10} {'tasks':>6} {'Pass@1':>8} {'Beyond@1':>9}")
+    print(f"{'':<10} {'tasks':>6}" + "".join(f" {m.label:>9}" for m in METRICS))
     blocks = [("overall", summary), *summary["by_difficulty"].items()]
     for name, block in blocks:
         if block["tasks"]:
-            print(
-                f"{name:<10} {block['tasks']:>6} {block['pass@1'] * 100:8.1f} "
-                f"{block['beyond@1'] * 100:9.1f}"
-            )
+            figures = "".join(f" {block[m.key] * m.scale:9.1f}" for m in METRICS)
+            print(f"{name:<10} {block['tasks']:>6}{figures}")
+    missing = summary["tasks_missing"]
+    if missing:
+        print(f"{missing} of {summary['tasks_total']} tasks have no sample and score 0.")
+    if summary["internal_errors"]:
+        print(
+            f"{summary['internal_errors']} sample(s) ended in internal_error after retries "
+            "and count as failed."
+        )
 
 
 def _wrong_value(value: Any) -> Any:

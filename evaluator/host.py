@@ -11,16 +11,40 @@ from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 # Bump the prefix when the timing protocol changes in a way the sources below don't show.
-_PROTOCOL = "1"
+_PROTOCOL = "2"
+
+
+# The code that turns a program into a verdict and a runtime: a change re-measures everything
+# (calibrations are keyed by it) and marks every score stale.
+MEASURING_FILES = (
+    "sandbox.py",
+    "judge.py",
+    "checkers.py",
+    *sorted(f"jail/{p.name}" for p in (_HERE / "jail").glob("*.py")),
+)
+# The code that turns verdicts and runtimes into scores: a change marks every score stale, and
+# `manage.py rescore` recomputes them from the stored runtimes and calibrations, no rejudging.
+SCORING_FILES = ("metrics.py", "verdicts.py")
+
+
+def _version(prefix: str, files: tuple[str, ...]) -> str:
+    digest = hashlib.sha256(_PROTOCOL.encode())
+    for name in files:
+        digest.update(name.encode())
+        digest.update((_HERE / name).read_bytes())
+    return f"{prefix}{_PROTOCOL}-{digest.hexdigest()[:10]}"
 
 
 @cache
 def harness_version() -> str:
-    """A short hash of the code that turns a program into a runtime."""
-    digest = hashlib.sha256(_PROTOCOL.encode())
-    for name in ("harness.py", "sandbox.py", "judge.py"):
-        digest.update((_HERE / name).read_bytes())
-    return f"h{_PROTOCOL}-{digest.hexdigest()[:10]}"
+    """A short hash of the code that turns a program into a verdict and a runtime."""
+    return _version("h", MEASURING_FILES)
+
+
+@cache
+def scoring_version() -> str:
+    """A short hash of the code that turns verdicts and runtimes into scores."""
+    return _version("s", SCORING_FILES)
 
 
 def _cpu_model() -> str:
@@ -63,3 +87,4 @@ def host_fingerprint() -> str:
 
 
 HARNESS_VERSION = harness_version()
+SCORING_VERSION = scoring_version()

@@ -1,26 +1,29 @@
 """Judging: calibrate a task's reference runtimes and judge one completion against them.
 
-Timing protocol (DESIGN §4): every program is checked once, then timed in interleaved rounds,
-each repetition in a fresh forked process on a pinned core, by the per-thread CPU clock. A
-completion is always timed beside an anchor reference in the same jail; its runtime is the
-median of its per-round ratio to the anchor, times the anchor's calibrated runtime. Machine drift
-between calibration and evaluation therefore cancels out.
+Timing protocol (DESIGN §4): one jail per sample on a pinned core. Every run of a program is the
+same: a fresh process of uid 65534 runs every test once. The first run is the check (its outputs
+are compared here, outside the jail); then, if it passed, the program is measured: CPU time in
+interleaved rounds, charged by the kernel for every thread and process the run caused, or an
+instruction count under valgrind. A completion is always timed beside an anchor reference in the
+same jail; its runtime is the median of its per-round ratio to the anchor, times the anchor's
+calibrated runtime. Machine drift between calibration and evaluation therefore cancels out.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import statistics
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from evaluator import harness, sandbox
+from evaluator import sandbox
 from evaluator.checkers import check_output, load_validator
 from evaluator.host import HARNESS_VERSION, host_fingerprint
 from evaluator.metrics import beyond_score, percentile_beaten
 from evaluator.tasks import Task
+from evaluator.verdicts import Verdict
 
 MIN_SPREAD = 1.5  # a task whose references spread less than this is flagged
 ANCHOR_MIN_SECONDS = 0.005
@@ -30,22 +33,15 @@ CALIBRATION_CHILD_CPU = 30
 MEMORY_BYTES = 768 * 2**20
 ADDRESS_SPACE_BYTES = 2048 * 2**20
 DIAGNOSTIC_CHARS = 300
-OVERHEAD_SLACK_S = 0.03  # extra untimed CPU a completion may use (module-level setup)
+ATTEMPTS = 3  # a jail that fails through our fault is tried this often before internal_error
 # Rounds stop once budget_s of CPU is spent (at least min_reps). Cheap tasks reach the budget only
 # after 35-40 rounds, and their median ratio needs them: against a cap of 21 rounds, the
 # cross-jail CV of their ratio halved.
 DEFAULT_TIMING = {"budget_s": 0.6, "min_reps": 3, "max_reps": 41}
-
-
-class Verdict(StrEnum):
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    INVALID = "invalid"
-    INTERNAL_ERROR = "internal_error"
+# Rounds also stop once the result is settled: the 95% interval of the median ratio moves a
+# sample's Beyond by at most this much (calibration: every reference's interval is within this
+# share of the references' range). See evaluator/jail/timing.py.
+STOP_TOL = 0.01
 
 
 class CalibrationError(RuntimeError):
@@ -118,14 +114,22 @@ class SampleResult:
         return data
 
 
+def clean_text(text: str, limit: int = DIAGNOSTIC_CHARS) -> str:
+    """Text fit to store and show: no NUL, no lone surrogates or control characters, capped."""
+    text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    text = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _short(value: Any) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= DIAGNOSTIC_CHARS else text[: DIAGNOSTIC_CHARS - 3] + "..."
+    return clean_text(text)
 
 
 def _request(
-    task: Task, programs: dict[str, str], check: list[str], child_cpu: int, timing: dict[str, Any]
+    task: Task, programs: dict[str, str], child_cpu: int, timing: dict[str, Any]
 ) -> dict[str, Any]:
+    """What the jail gets: programs, every test input (never an expected output), limits."""
     request = {
         "entry_point": task.entry_point,
         "params": task.params,
@@ -133,10 +137,7 @@ def _request(
         "inplace": task.inplace,
         "prefix": task.prefix,
         "programs": programs,
-        "check": check,
-        "small": [c.input for c in task.small],
-        "large": [c.input for c in task.large],
-        "timed": [c.input for c in task.timed],
+        "tests": [c.input for c in task.tests],
         "limits": {
             "cpu_s": child_cpu,
             "wall_s": child_cpu * 3 + 2,
@@ -151,7 +152,7 @@ def _request(
     return request
 
 
-VALGRIND_SLOWDOWN = 60  # as in the harness: a program runs about this much slower under valgrind
+VALGRIND_SLOWDOWN = 60  # as in the jail: a program runs about this much slower under valgrind
 
 
 def _jail_limits(child_cpu: int, children: int, measure: str = "cpu") -> sandbox.Limits:
@@ -166,6 +167,11 @@ def _jail_limits(child_cpu: int, children: int, measure: str = "cpu") -> sandbox
     )
 
 
+def _hidden(task: Task, index: int) -> bool:
+    """Tests past the small (public, LeetCode-sized) ones: their inputs are never shown."""
+    return index >= len(task.small)
+
+
 def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
     """Index and description of the first test the outputs fail, or None if all pass."""
     tests = task.tests
@@ -176,11 +182,14 @@ def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
     validator = load_validator(task.validator_source) if task.validator_source else None
     for index, (case, actual) in enumerate(zip(tests, outputs, strict=True)):
         if not check_output(task.checker, case.input, case.expected, actual, validator):
-            return index, (
-                f"test {index + 1}: input {_short(case.input)}; "
-                f"expected {_short(case.expected)}; got {_short(actual)}"
-            )
+            return index, _wrong_text(task, index, case.input, case.expected, actual)
     return None
+
+
+def _wrong_text(task: Task, index: int, given: Any, expected: Any, actual: Any) -> str:
+    if _hidden(task, index):
+        return f"test {index + 1} (a hidden performance test): the output is not the expected one"
+    return f"test {index + 1}: input {_short(given)}; expected {_short(expected)}; got {_short(actual)}"
 
 
 def _mercury_first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
@@ -201,15 +210,21 @@ def _mercury_first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | No
     }
     run = sandbox.run_harness(request, _jail_limits(30, 1), pin=False)
     verify = (run.report or {}).get("verify") or {}
-    if verify.get("status") != "ok":
+    verdicts = verify.get("verdicts")
+    if verify.get("status") != "ok" or not isinstance(verdicts, list):
         raise sandbox.SandboxError(f"Mercury's evaluate_offline failed: {verify or run.outcome}")
-    for index, (case, verdict) in enumerate(zip(task.tests, verify["verdicts"], strict=True)):
+    if len(verdicts) != len(task.tests):
+        raise sandbox.SandboxError(
+            "Mercury's evaluate_offline returned the wrong number of verdicts"
+        )
+    for index, (case, verdict) in enumerate(zip(task.tests, verdicts, strict=True)):
         if verdict is not True:
-            why = f" ({verdict})" if isinstance(verdict, str) else ""
-            return index, (
-                f"test {index + 1}: input {_short(case.input)}; expected {_short(case.expected)}; "
-                f"got {_short(outputs[index].get('out'))}{why}"
-            )
+            recorded = outputs[index]
+            got = recorded.get("out") if isinstance(recorded, dict) else recorded
+            text = _wrong_text(task, index, case.input, case.expected, got)
+            if isinstance(verdict, str) and not _hidden(task, index):
+                text += f" ({clean_text(verdict)})"
+            return index, text
     return None
 
 
@@ -217,38 +232,64 @@ def _pairwise_ratios(times: list[float], anchor: list[float]) -> list[float]:
     return [t / a for t, a in zip(times, anchor, strict=False) if a > 0]
 
 
+def _entry(frame: dict[str, Any], name: str) -> dict[str, Any]:
+    """One program's round-0 summary from the harness's frame (our code; checked for shape)."""
+    programs = frame.get("programs")
+    entry = programs.get(name) if isinstance(programs, dict) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("status"), str):
+        raise sandbox.SandboxError(f"the harness sent no round-0 summary of {name}")
+    return entry
+
+
 def calibrate_task(
     task: Task,
     *,
-    rounds: tuple[int, int] = (5, 15),
-    budget_s: float = 3.0,
+    rounds: tuple[int, int] = (3, 15),
+    budget_s: float = 2.0,
     measure: str = "cpu",
 ) -> Calibration:
     """Check every reference in the sandbox and time them against each other on this host."""
     names = list(task.references)
-    timing = {"budget_s": budget_s, "min_reps": rounds[0], "max_reps": rounds[1]}
-    request = _request(task, dict(task.references), names, CALIBRATION_CHILD_CPU, timing)
+    timing = {
+        "budget_s": budget_s,
+        "min_reps": rounds[0],
+        "max_reps": rounds[1],
+        "stop": {"mode": "calibration", "tol": STOP_TOL},
+    }
+    request = _request(task, dict(task.references), CALIBRATION_CHILD_CPU, timing)
     request["measure"] = measure
+    failures: list[str] = []
+    check_cpu: dict[str, float] = {}
+
+    def on_checked(frame: dict[str, Any]) -> bool:
+        for name in names:
+            entry = _entry(frame, name)
+            check_cpu[name] = float(entry.get("cpu_s") or 0.0)
+            if entry["status"] != "ok":
+                failures.append(f"reference {name} failed: {clean_text(str(entry.get('error')))}")
+                continue
+            wrong = first_wrong(task, entry["outputs"])
+            if wrong is not None:
+                failures.append(f"reference {name} is wrong: {wrong[1]}")
+        return not failures
+
+    children = 4 + len(names) * (rounds[1] + 1)
     run = sandbox.run_harness(
-        request, _jail_limits(CALIBRATION_CHILD_CPU, 4 + len(names) * 3, measure)
+        request, _jail_limits(CALIBRATION_CHILD_CPU, children, measure), on_checked=on_checked
     )
+    if failures:
+        raise CalibrationError(f"{task.slug}: {failures[0]}")
     if run.report is None:
         raise CalibrationError(
             f"{task.slug}: the sandbox ended with {run.outcome}: {run.log[-500:]}"
         )
     programs = run.report["programs"]
-    check_seconds = 0.0
     for name in names:
         entry = programs[name]
-        check = entry.get("check") or {}
-        if check.get("status") != "ok":
-            raise CalibrationError(f"{task.slug}: reference {name} failed: {check}")
-        wrong = first_wrong(task, check["outputs"])
-        if wrong is not None:
-            raise CalibrationError(f"{task.slug}: reference {name} is wrong: {wrong[1]}")
         if entry.get("time_error"):
             raise CalibrationError(f"{task.slug}: timing {name} failed: {entry['time_error']}")
-        check_seconds = max(check_seconds, float(entry.get("check_cpu_s", 0.0)))
+        if len(set(entry.get("digests") or [None])) != 1:
+            raise CalibrationError(f"{task.slug}: reference {name} returned different outputs")
     medians = {name: statistics.median(programs[name]["times"]) for name in names}
     ordered = sorted(names, key=lambda n: medians[n])
     anchor = next((n for n in ordered if medians[n] >= ANCHOR_MIN_SECONDS), ordered[-1])
@@ -257,6 +298,7 @@ def calibrate_task(
         name: statistics.median(_pairwise_ratios(programs[name]["times"], anchor_times))
         for name in names
     }
+    check_seconds = max(check_cpu.values())
     return Calibration(
         task_slug=task.slug,
         task_fingerprint=task.fingerprint,
@@ -275,20 +317,27 @@ def calibrate_task(
 def check_references(task: Task) -> list[str]:
     """Run every reference on every test in one jail, without timing; return the failures."""
     names = list(task.references)
-    request = _request(task, dict(task.references), names, CALIBRATION_CHILD_CPU, {})
-    request["timed"] = []
-    run = sandbox.run_harness(request, _jail_limits(CALIBRATION_CHILD_CPU, 2 + len(names)))
-    if run.report is None:
+    request = _request(task, dict(task.references), CALIBRATION_CHILD_CPU, {})
+    failures: list[str] = []
+    seen: list[bool] = []
+
+    def on_checked(frame: dict[str, Any]) -> bool:
+        seen.append(True)
+        for name in names:
+            entry = _entry(frame, name)
+            if entry["status"] != "ok":
+                failures.append(f"reference {name} failed: {clean_text(str(entry.get('error')))}")
+                continue
+            wrong = first_wrong(task, entry["outputs"])
+            if wrong is not None:
+                failures.append(f"reference {name} is wrong: {wrong[1]}")
+        return False
+
+    run = sandbox.run_harness(
+        request, _jail_limits(CALIBRATION_CHILD_CPU, 2 + len(names)), on_checked=on_checked
+    )
+    if not seen:
         return [f"the sandbox ended with {run.outcome}: {run.log[-300:]}"]
-    failures = []
-    for name in names:
-        check = run.report["programs"][name].get("check") or {}
-        if check.get("status") != "ok":
-            failures.append(f"reference {name} failed: {check.get('error', check)}")
-            continue
-        wrong = first_wrong(task, check["outputs"])
-        if wrong is not None:
-            failures.append(f"reference {name} is wrong: {wrong[1]}")
     return failures
 
 
@@ -297,13 +346,16 @@ def _limit_for(calibration: Calibration) -> int:
     return max(CHILD_CPU_FLOOR, math.ceil(slowest * CHILD_CPU_FACTOR + 0.5))
 
 
-_CHECK_VERDICTS = {
+# A run's failure, as the jail reports it, and the verdict it earns: all are the completion's.
+_RUN_VERDICTS = {
     "invalid": Verdict.INVALID,
     "error": Verdict.RUNTIME_ERROR,
     "memory": Verdict.MEMORY_LIMIT,
     "timeout": Verdict.TIMEOUT,
     "output": Verdict.OUTPUT_LIMIT,
 }
+# How a whole jail ended without a report: its wall limit or output cap is the completion's doing;
+# a crash of the harness is ours.
 _JAIL_VERDICTS = {
     "timeout": Verdict.TIMEOUT,
     "memory": Verdict.MEMORY_LIMIT,
@@ -311,14 +363,66 @@ _JAIL_VERDICTS = {
 }
 
 
-def _diagnostic_output(run: sandbox.SandboxRun) -> str:
-    lines = [
-        line
-        for line in (run.stdout + b"\n" + run.stderr).decode(errors="replace").splitlines()
-        if line.strip() and "no version information available" not in line
-    ]
-    text = "\n".join(lines[-5:])
-    return text[-DIAGNOSTIC_CHARS:]
+def _exception_kind(kind: Any) -> str:
+    """A built-in exception's name as the run reported it; anything else is just 'an exception'."""
+    found = getattr(builtins, kind, None) if isinstance(kind, str) and kind.isidentifier() else None
+    if isinstance(found, type) and issubclass(found, BaseException):
+        return kind
+    return "an exception"
+
+
+def _check_failure(task: Task, entry: dict[str, Any]) -> SampleResult:
+    """The verdict of a first run that did not finish every test."""
+    total = len(task.tests)
+    status = entry.get("status")
+    verdict = _RUN_VERDICTS.get(status if isinstance(status, str) else "", Verdict.RUNTIME_ERROR)
+    test = entry.get("test")
+    test = test if isinstance(test, int) and not isinstance(test, bool) and test < total else -1
+    error = clean_text(str(entry.get("error", "")))
+    output = clean_text(str(entry.get("output", "")))
+    if test >= 0 and _hidden(task, test):
+        # Neither the message nor the printed output: either could carry the hidden input out.
+        what = (
+            "failed"
+            if verdict != Verdict.RUNTIME_ERROR
+            else f"raised {_exception_kind(entry.get('kind'))}"
+        )
+        diagnostic = f"test {test + 1} (a hidden performance test): {what}"
+        if verdict != Verdict.RUNTIME_ERROR:
+            diagnostic += f" ({verdict.value.replace('_', ' ')})"
+    else:
+        where = f"test {test + 1}: " if test >= 0 else ""
+        diagnostic = f"{where}{error}"
+        if output and (test >= 0 or status == "invalid" or entry.get("test") == -1):
+            diagnostic += f"\noutput: {output}"
+    return SampleResult(
+        verdict,
+        diagnostic=clean_text(diagnostic, 1000),
+        tests_passed=max(test, 0),
+        tests_total=total,
+    )
+
+
+def _check_candidate(task: Task, entry: dict[str, Any]) -> SampleResult | None:
+    """The verdict of the candidate's first run, or None when every test passed."""
+    if entry.get("status") != "ok":
+        return _check_failure(task, entry)
+    outputs = entry.get("outputs")
+    if not isinstance(outputs, list):
+        return SampleResult(
+            Verdict.RUNTIME_ERROR,
+            diagnostic="the run returned no outputs",
+            tests_total=len(task.tests),
+        )
+    wrong = first_wrong(task, outputs)
+    if wrong is not None:
+        return SampleResult(
+            Verdict.WRONG_ANSWER,
+            diagnostic=wrong[1],
+            tests_passed=wrong[0],
+            tests_total=len(task.tests),
+        )
+    return None
 
 
 def judge_sample(
@@ -327,14 +431,15 @@ def judge_sample(
     calibration: Calibration,
     *,
     timing: dict[str, Any] | None = None,
-    retries: int = 1,
+    retries: int = ATTEMPTS - 1,
     measure: str = "cpu",
 ) -> SampleResult:
     """Judge one completion: verdict on every test, then its runtime against the references.
 
-    measure "cpu" times it beside the anchor (per-thread CPU clock); "instructions" counts its
-    instructions under valgrind, deterministic and needing no anchor. The calibration must have
-    been measured the same way.
+    measure "cpu" times it beside the anchor (CPU of every process the run causes); "instructions"
+    counts its instructions under valgrind, deterministic and needing no anchor. The calibration
+    must have been measured the same way. internal_error means the judge failed `retries + 1`
+    times; nothing a completion does leads there.
     """
     if calibration.measure != measure:
         raise ValueError(f"a {calibration.measure} calibration cannot judge by {measure}")
@@ -343,132 +448,122 @@ def judge_sample(
         return SampleResult(
             Verdict.INVALID, diagnostic="the completion is empty", tests_total=total
         )
-    timing = timing or DEFAULT_TIMING
+    timing = dict(timing or DEFAULT_TIMING)
+    if measure == "cpu" and "stop" not in timing:
+        ratios = list(calibration.ratios.values())
+        timing["stop"] = {"mode": "sample", "lo": min(ratios), "hi": max(ratios), "tol": STOP_TOL}
     child_cpu = _limit_for(calibration)
-    # Phase 1 checks the candidate alone; only a correct one is timed (phase 2) beside the anchor.
-    check_request = _request(task, {"candidate": code}, ["candidate"], child_cpu, timing)
-    check_request["timed"] = []
     programs = {"candidate": code}
     if measure == "cpu":
         programs["anchor"] = task.references[calibration.anchor]
-    time_request = _request(task, programs, [], child_cpu, timing)
-    time_request["measure"] = measure
-    time_request["small"] = time_request["large"] = []
+    request = _request(task, programs, child_cpu, timing)
+    request["measure"] = measure
+    limits = _jail_limits(child_cpu, 2 * timing["max_reps"] + 2, measure)
     result = SampleResult(Verdict.INTERNAL_ERROR, tests_total=total)
     for attempt in range(retries + 1):
         try:
-            checked = sandbox.run_harness(check_request, _jail_limits(child_cpu, 2), pin=False)
-            result = _interpret_check(task, checked)
-            if result is None:
-                timed = sandbox.run_harness(
-                    time_request, _jail_limits(child_cpu, 2 * timing["max_reps"], measure)
-                )
-                expected_digest = _timed_digest(task, checked)
-                result = _interpret_timing(task, calibration, timed, expected_digest)
+            result = _judge_once(task, calibration, request, limits)
         except sandbox.SandboxError as exc:
-            result = SampleResult(Verdict.INTERNAL_ERROR, diagnostic=str(exc), tests_total=total)
+            result = SampleResult(
+                Verdict.INTERNAL_ERROR, diagnostic=clean_text(str(exc)), tests_total=total
+            )
         if result.verdict != Verdict.INTERNAL_ERROR:
             break
         result.details["attempts"] = attempt + 1
     return result
 
 
+def _judge_once(
+    task: Task, calibration: Calibration, request: dict[str, Any], limits: sandbox.Limits
+) -> SampleResult:
+    len(task.tests)
+    state: dict[str, Any] = {}
+
+    def on_checked(frame: dict[str, Any]) -> bool:
+        state["check"] = _check_candidate(task, _entry(frame, "candidate"))
+        if "anchor" in request["programs"]:
+            anchor = _entry(frame, "anchor")
+            state["anchor"] = anchor
+            if anchor["status"] != "ok":
+                return False
+        return state["check"] is None
+
+    run = sandbox.run_harness(request, limits, on_checked=on_checked)
+    if "check" not in state:
+        return _jail_failure(task, run)
+    if state["check"] is not None:
+        return state["check"]
+    if "anchor" in state and state["anchor"]["status"] != "ok":
+        return _internal(task, "the anchor reference failed its check run", state["anchor"])
+    if run.report is None:
+        return _jail_failure(task, run)
+    return _interpret_measure(task, calibration, run.report)
+
+
+def _internal(task: Task, why: str, details: Any = None) -> SampleResult:
+    return SampleResult(
+        Verdict.INTERNAL_ERROR,
+        diagnostic=why,
+        tests_total=len(task.tests),
+        details={"why": details} if details is not None else {},
+    )
+
+
 def _jail_failure(task: Task, run: sandbox.SandboxRun) -> SampleResult:
     total = len(task.tests)
     if run.outcome in _JAIL_VERDICTS:
+        verdict = _JAIL_VERDICTS[run.outcome]
         return SampleResult(
-            _JAIL_VERDICTS[run.outcome],
-            diagnostic=_diagnostic_output(run) or f"sandbox: {run.outcome}",
-            tests_total=total,
+            verdict, diagnostic=f"the sandbox stopped: {run.outcome}", tests_total=total
         )
     return SampleResult(
         Verdict.INTERNAL_ERROR,
         diagnostic=f"the sandbox ended without a report ({run.outcome}, exit {run.exit_code})",
         tests_total=total,
-        details={"log": run.log[-1000:]},
+        details={"log": clean_text(run.log[-1000:], 1000)},
     )
 
 
-def _interpret_check(task: Task, run: sandbox.SandboxRun) -> SampleResult | None:
-    """The verdict of the check phase, or None when every test passed."""
-    total = len(task.tests)
-    if run.report is None:
-        return _jail_failure(task, run)
-    check = run.report["programs"]["candidate"].get("check") or {}
-    status = check.get("status")
-    if status != "ok":
-        verdict = _CHECK_VERDICTS.get(status or "", Verdict.RUNTIME_ERROR)
-        test = check.get("test")
-        where = f"test {test + 1}: " if isinstance(test, int) and test >= 0 else ""
-        passed = test if isinstance(test, int) and test >= 0 else 0
-        diagnostic = f"{where}{check.get('error', '')}"
-        output = _diagnostic_output(run)
-        if output and verdict == Verdict.RUNTIME_ERROR:
-            diagnostic += f"\noutput: {output}"
-        return SampleResult(
-            verdict, diagnostic=diagnostic[:1000], tests_passed=passed, tests_total=total
-        )
-    wrong = first_wrong(task, check.get("outputs", []))
-    if wrong is not None:
-        return SampleResult(
-            Verdict.WRONG_ANSWER, diagnostic=wrong[1], tests_passed=wrong[0], tests_total=total
-        )
-    return None
-
-
-def _timed_digest(task: Task, checked: sandbox.SandboxRun) -> str:
-    """The digest the timed runs must reproduce: the checked outputs of the timed cases."""
-    assert checked.report is not None
-    outputs = checked.report["programs"]["candidate"]["check"]["outputs"]
-    timed = outputs[len(task.small) :] if task.large else outputs[: len(task.small)]
-    if task.mercury_code:
-        timed = [o["out"] for o in timed]
-    return harness.outputs_digest(timed, task.checker)
-
-
-def _interpret_timing(
-    task: Task, calibration: Calibration, run: sandbox.SandboxRun, expected_digest: str | None
+def _interpret_measure(
+    task: Task, calibration: Calibration, report: dict[str, Any]
 ) -> SampleResult:
     total = len(task.tests)
-    if run.report is None:
-        return _jail_failure(task, run)
-    candidate = run.report["programs"]["candidate"]
-    anchor = run.report["programs"].get("anchor")
-    digests = candidate.get("digests", [])
-    if expected_digest is not None and any(d != expected_digest for d in digests):
-        return SampleResult(
-            Verdict.WRONG_ANSWER,
-            diagnostic="a timed run returned different outputs from the checked run "
-            "(outputs must not depend on which tests run first)",
-            tests_total=total,
-        )
+    programs = report.get("programs") or {}
+    candidate = programs.get("candidate") or {}
+    anchor = programs.get("anchor")
     if candidate.get("time_error"):
         error = candidate["time_error"]
-        verdict = _CHECK_VERDICTS.get(error.get("status", ""), Verdict.RUNTIME_ERROR)
+        status = error.get("status", "")
+        if status == "internal":
+            return _internal(task, clean_text(str(error.get("error", ""))))
+        verdict = _RUN_VERDICTS.get(status, Verdict.RUNTIME_ERROR)
         return SampleResult(
             verdict,
-            diagnostic=f"while timing: {error.get('error', '')}",
-            tests_passed=total,
+            diagnostic=f"while measuring: {clean_text(str(error.get('error', '')))}",
+            tests_passed=total if verdict == Verdict.WRONG_ANSWER else 0,
             tests_total=total,
         )
-    if calibration.measure == "instructions" and candidate.get("times"):
+    digests = candidate.get("digests") or []
+    if len(set(digests)) > 1:
+        return SampleResult(
+            Verdict.WRONG_ANSWER,
+            diagnostic="a measured run returned different outputs from the checked run "
+            "(outputs must not depend on the run)",
+            tests_total=total,
+        )
+    if not candidate.get("times"):
+        return _internal(task, "the candidate was not measured")
+    if calibration.measure == "instructions":
         count = candidate["times"][0]
         details = {"instructions": count, "counts": candidate.get("counts")}
         return _passed(total, calibration, count, None, details)
-    if (
-        anchor is None
-        or anchor.get("time_error")
-        or not anchor.get("times")
-        or not candidate.get("times")
-    ):
-        return SampleResult(
-            Verdict.INTERNAL_ERROR,
-            diagnostic="the anchor reference could not be timed",
-            tests_total=total,
-            details={"anchor": (anchor or {}).get("time_error")},
+    if anchor is None or anchor.get("time_error") or not anchor.get("times"):
+        return _internal(
+            task, "the anchor reference could not be timed", (anchor or {}).get("time_error")
         )
-    times, suspect = _trusted_times(candidate, anchor)
-    ratios = _pairwise_ratios(times, anchor["times"])
+    if len(set(anchor.get("digests") or [])) > 1:
+        return _internal(task, "the anchor reference returned different outputs")
+    ratios = _pairwise_ratios(candidate["times"], anchor["times"])
     ratio = statistics.median(ratios)
     runtime = ratio * calibration.anchor_seconds
     return _passed(
@@ -481,8 +576,6 @@ def _interpret_timing(
             "rounds": len(ratios),
             "raw_seconds": statistics.median(candidate["times"]),
             "anchor_seconds_now": statistics.median(anchor["times"]),
-            "tampered": bool(candidate.get("tampered")),
-            "charged_untimed_cpu": suspect,
         },
     )
 
@@ -505,21 +598,3 @@ def _passed(
         tests_total=total,
         details=details,
     )
-
-
-def _trusted_times(candidate: dict[str, Any], anchor: dict[str, Any]) -> tuple[list[float], bool]:
-    """The candidate's times, replaced by kernel-accounted ones when its own look forged.
-
-    Each repetition reports the thread clock around the calls and the kernel's CPU total of the
-    whole process. Outside the timed region both programs do the same work (load code, convert
-    the same inputs), so the candidate's overhead must be close to the anchor's; code that writes
-    a fake figure into the harness's pipe shows up as extra overhead, and is then charged its
-    kernel CPU time less the anchor's overhead.
-    """
-    c_times, c_cpu = candidate["times"], candidate.get("cpu") or candidate["times"]
-    a_times, a_cpu = anchor["times"], anchor.get("cpu") or anchor["times"]
-    c_over = statistics.median(c - t for c, t in zip(c_cpu, c_times, strict=False))
-    a_over = statistics.median(c - t for c, t in zip(a_cpu, a_times, strict=False))
-    if c_over <= a_over + max(OVERHEAD_SLACK_S, a_over):
-        return c_times, False
-    return [max(c - a_over, t) for c, t in zip(c_cpu, c_times, strict=False)], True

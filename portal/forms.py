@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from portal.models import Weights
-from portal.services import SubmissionMetadata
+from portal.services.submissions import SubmissionMetadata
 
 
 class SubmissionUploadForm(forms.Form):
@@ -74,7 +74,7 @@ class SubmissionUploadForm(forms.Form):
         return upload
 
     def metadata(self) -> SubmissionMetadata:
-        """The validated metadata for `services.submission_create`."""
+        """The validated metadata for `submission_create`."""
         data = self.cleaned_data
         return SubmissionMetadata(
             model_version=data.get("model_version") or "",

@@ -64,7 +64,7 @@ def _page_cache(settings: Any) -> None:
 def tiny_task(db: None) -> Any:
     """The test-only task `tiny-sum` (Easy), loaded from tests/portal/fixtures/tasks with its files."""
     from portal.models import Task
-    from portal.services import task_load_from_fixtures
+    from portal.services.tasks import task_load_from_fixtures
 
     task_load_from_fixtures(path=TEST_TASKS_DIR)
     return Task.objects.get(slug="tiny-sum")
@@ -127,7 +127,7 @@ class FakeJudge:
         self.judged: list[str] = []
         self.internal_errors_left = 0
 
-    def calibrate_task(self, task: Any) -> Any:
+    def calibrate_task(self, task: Any, **kwargs: Any) -> Any:
         from evaluator.host import HARNESS_VERSION, host_fingerprint
         from evaluator.judge import Calibration
 
@@ -154,6 +154,10 @@ class FakeJudge:
             return SampleResult(Verdict.INTERNAL_ERROR, diagnostic="jail failed to start")
         if "BROKEN" in code:
             return SampleResult(Verdict.INTERNAL_ERROR, diagnostic="jail failed to start")
+        if "TIMEOUT" in code:
+            return SampleResult(
+                Verdict.TIMEOUT, diagnostic="sandbox: timeout", tests_passed=0, tests_total=1
+            )
         if "WRONG" in code:
             return SampleResult(
                 Verdict.WRONG_ANSWER,
@@ -176,15 +180,39 @@ class FakeJudge:
 
 @pytest.fixture
 def fake_judge(monkeypatch: pytest.MonkeyPatch) -> FakeJudge:
-    """Replace calibration, judging and host preparation with fast fakes."""
-    import evaluator.sandbox
-    from portal import services
+    """Replace calibration, judging and host preparation in the portal's one bridge to the judge."""
+    from portal import judging
 
     judge = FakeJudge()
-    monkeypatch.setattr(services, "calibrate_task", judge.calibrate_task)
-    monkeypatch.setattr(services, "judge_sample", judge.judge_sample)
-    monkeypatch.setattr(evaluator.sandbox, "prepare_host", lambda: None)
+    monkeypatch.setattr(judging, "calibrate_task", judge.calibrate_task)
+    monkeypatch.setattr(judging, "judge_sample", judge.judge_sample)
+    monkeypatch.setattr(judging, "prepare_host", lambda: None)
     return judge
+
+
+@pytest.fixture
+def evaluate() -> Iterator[Callable[[int], Any]]:
+    """Judge a submission as production does: its chunk jobs, run by RQ's synchronous queue.
+
+    Returns the submission afterwards. Only these jobs run synchronously: other enqueues in
+    the test wait in the test Redis database as before. The judge is whatever
+    `portal.judging` holds (take `fake_judge` for the fake).
+    """
+    from django.test import override_settings
+
+    from portal.models import Submission
+    from portal.services.evaluation import submission_enqueue_evaluation
+
+    def run(submission_id: int) -> Any:
+        with override_settings(RQ_QUEUES=_SYNC_QUEUES):
+            submission_enqueue_evaluation(submission_id=submission_id)
+        return Submission.objects.get(pk=submission_id)
+
+    yield run
+    import django_rq
+
+    with override_settings(RQ_QUEUES=_SYNC_QUEUES):
+        django_rq.get_connection("evaluate").flushdb()
 
 
 def _jsonl(*rows: dict[str, Any] | str) -> bytes:
@@ -214,7 +242,7 @@ def upload_file() -> Callable[..., SimpleUploadedFile]:
 @pytest.fixture
 def create_submission(db: None) -> Callable[..., Any]:
     """Create a submission through the service (its enqueue waits for a commit that never comes)."""
-    from portal.services import submission_create
+    from portal.services.submissions import submission_create
 
     def create(
         rows: list[dict[str, Any]],
@@ -226,7 +254,7 @@ def create_submission(db: None) -> Callable[..., Any]:
         # Tests reuse the same few completions under many names: duplicates are allowed here
         # and tested on their own. Entries are public unless a test asks otherwise.
         from portal.models import Submission
-        from portal.services import SubmissionMetadata
+        from portal.services.submissions import SubmissionMetadata
 
         submission = submission_create(
             user=user,
@@ -242,13 +270,16 @@ def create_submission(db: None) -> Callable[..., Any]:
     return create
 
 
+_SYNC_QUEUES = {
+    name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": False}
+    for name in ("evaluate", "calibrate", "default")
+}
+
+
 @pytest.fixture
 def rq_sync(settings: Any) -> Iterator[None]:
     """Run enqueued jobs inline (RQ's synchronous mode) against the test Redis database."""
-    settings.RQ_QUEUES = {
-        name: {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": False}
-        for name in ("evaluate", "calibrate", "default")
-    }
+    settings.RQ_QUEUES = _SYNC_QUEUES
     yield
     import django_rq
 

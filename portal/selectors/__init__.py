@@ -17,11 +17,14 @@ from portal.selectors.common import (
     calibration_runtimes,
     calibrations_for,
     current_host,
+    submission_figures,
     task_count,
     task_set_fingerprint,
 )
 from portal.selectors.compare import Comparison, compare_candidates, compare_submissions
 from portal.selectors.leaderboard import (
+    METRIC_COLUMNS,
+    METRIC_GROUPS,
     SIZE_BUCKETS,
     SORTS,
     Leaderboard,
@@ -46,6 +49,7 @@ from portal.selectors.submissions import (
     submission_completions,
     submission_detail,
     submission_eta_seconds,
+    submission_outcomes,
     submission_progress,
     submission_result_rows,
 )
@@ -62,6 +66,8 @@ from portal.selectors.tasks import (
 
 __all__ = [
     "DIFFICULTIES",
+    "METRIC_COLUMNS",
+    "METRIC_GROUPS",
     "SIZE_BUCKETS",
     "SORTS",
     "BenchmarkState",
@@ -99,9 +105,11 @@ __all__ = [
     "submission_completions",
     "submission_detail",
     "submission_eta_seconds",
+    "submission_figures",
     "submission_flags",
     "submission_get_visible",
     "submission_moderation_history",
+    "submission_outcomes",
     "submission_progress",
     "submission_result_rows",
     "submissions_api_rows",

@@ -6,7 +6,12 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from portal.models import Result, Submission
 from portal.selectors.accounts import submissions_of
-from portal.selectors.common import calibration_is_current, calibration_runtimes, calibrations_for
+from portal.selectors.common import (
+    calibration_is_current,
+    calibration_runtimes,
+    calibrations_for,
+    submission_figures,
+)
 from portal.selectors.tasks import task_api_row, task_get
 
 # The evaluator's --json result keys (DESIGN §5), in its order.
@@ -42,8 +47,7 @@ def submission_api_results(*, submission: Submission) -> dict[str, Any]:
         "id": submission.pk,
         "status": submission.status,
         "finished": submission.is_finished,
-        "pass@1": submission.pass_at_1,
-        "beyond@1": submission.beyond_at_1,
+        **submission_figures(submission),
         "results": [dict(zip(RESULT_KEYS, row, strict=True)) for row in rows],
     }
 
@@ -59,8 +63,7 @@ def submissions_api_rows(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
             "moderation": submission.moderation,
             "moderation_reason": submission.moderation_reason or None,
             "progress": {"done": submission.progress_done, "total": submission.progress_total},
-            "pass@1": submission.pass_at_1,
-            "beyond@1": submission.beyond_at_1,
+            **submission_figures(submission),
             "error": submission.error_message or None,
             "created_at": submission.created_at.isoformat(),
             "finished_at": submission.finished_at.isoformat() if submission.finished_at else None,

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from evaluator.host import HARNESS_VERSION, host_fingerprint
-from portal.models import Calibration, Difficulty, Task
+from evaluator.host import HARNESS_VERSION, SCORING_VERSION, host_fingerprint
+from evaluator.metrics import METRICS
+from portal.models import Calibration, Difficulty, Submission, Task
 
 DIFFICULTIES = [choice.value for choice in Difficulty]
 
@@ -19,11 +20,12 @@ def current_host() -> str:
 
 @dataclass(frozen=True)
 class BenchmarkState:
-    """The task set and harness a fresh score would be measured with."""
+    """The task set, harness and scoring rule a fresh score would be measured with."""
 
     task_total: int
     task_set: str
     harness_version: str
+    scoring_version: str = SCORING_VERSION
 
     @property
     def task_set_short(self) -> str:
@@ -48,6 +50,11 @@ def benchmark_state() -> BenchmarkState:
 def task_set_fingerprint() -> str:
     """SHA-256 over every task's slug and content fingerprint: the dataset version."""
     return benchmark_state().task_set
+
+
+def submission_figures(submission: Submission) -> dict[str, float | None]:
+    """A submission's overall figure of every registered metric by its key (None until done)."""
+    return {metric.key: getattr(submission, metric.field) for metric in METRICS}
 
 
 def task_count() -> int:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from evaluator.metrics import bootstrap_interval
+from evaluator.metrics import SampleOutcome, bootstrap_interval, score_task
 from portal.models import Moderation, Result, Submission, SubmissionStatus, Verdict
 
 MAX_COMPARED = 6
@@ -113,14 +113,14 @@ def compare_submissions(*, submission_ids: list[int]) -> Comparison:
 
 
 def _outcome(samples: list[tuple[str, float | None, float | None]]) -> TaskOutcome:
-    passing = [
-        (beyond, runtime) for verdict, beyond, runtime in samples if verdict == Verdict.PASSED
-    ]
+    scored = score_task(
+        "", "", [SampleOutcome("", Verdict.coerce(v), b, None, r) for v, b, r in samples]
+    )
     return TaskOutcome(
-        samples=len(samples),
-        passed=len(passing),
-        beyond=sum(b or 0.0 for b, _ in passing) / len(passing) if passing else None,
-        best_runtime_s=min((r for _, r in passing if r is not None), default=None),
+        samples=scored.samples,
+        passed=scored.passed,
+        beyond=scored.beyond_if_passed,
+        best_runtime_s=scored.best_runtime_s,
     )
 
 

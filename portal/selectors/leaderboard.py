@@ -1,8 +1,8 @@
 """Leaderboard reads: filtering, sorting, rank ranges from confidence intervals, paging."""
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
+from evaluator.metrics import METRICS, METRICS_BY_KEY, PRIMARY, Metric
 from portal.models import Moderation, Submission, SubmissionStatus, Weights
 from portal.selectors.common import (
     DIFFICULTIES,
@@ -29,25 +30,81 @@ SIZE_BUCKETS: dict[str, tuple[str, float | None, float | None]] = {
     "unknown": ("not stated", None, None),
 }
 
-# sort key -> (label, attribute of LeaderboardRow, descending by default)
-SORTS: dict[str, tuple[str, str, bool]] = {
-    "rank": ("Rank", "rank_key", False),
-    "model": ("Model", "sort_name", False),
-    "pass": ("Pass@1", "pass_at_1", True),
-    "beyond": ("Beyond@1", "beyond_at_1", True),
-    **{
-        f"{level.lower()}_{metric}": (f"{level} {label}", f"{level.lower()}_{metric}_at_1", True)
+
+@dataclass(frozen=True)
+class MetricColumn:
+    """One metric column of the leaderboard: a registered metric overall or for a difficulty."""
+
+    metric: Metric
+    level: str  # "" for overall
+    sort: str  # the URL sort key
+
+    @property
+    def label(self) -> str:
+        return self.metric.label if not self.level else self.metric.short_label
+
+    @property
+    def field(self) -> str:
+        return self.metric.level_field(self.level) if self.level else self.metric.field
+
+
+# Overall first, then each difficulty; within each, the registry's order.
+METRIC_COLUMNS: list[MetricColumn] = [
+    *(MetricColumn(metric, "", metric.sort) for metric in METRICS),
+    *(
+        MetricColumn(metric, level, f"{level.lower()}_{metric.sort}")
         for level in DIFFICULTIES
-        for metric, label in (("pass", "Pass@1"), ("beyond", "Beyond@1"))
+        for metric in METRICS
+    ),
+]
+
+
+@dataclass(frozen=True)
+class MetricGroup:
+    """A heading over metric columns: "Overall" or a difficulty."""
+
+    label: str
+    columns: list[MetricColumn]
+
+
+METRIC_GROUPS: list[MetricGroup] = [
+    MetricGroup(level or "Overall", [c for c in METRIC_COLUMNS if c.level == level])
+    for level in ["", *DIFFICULTIES]
+]
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A leaderboard sort: its label, the row's value it orders by, the default direction."""
+
+    label: str
+    key: Callable[["LeaderboardRow"], Any]
+    descending: bool
+
+
+def _figure(field_name: str) -> Callable[["LeaderboardRow"], Any]:
+    return lambda row: row.figures[field_name]
+
+
+SORTS: dict[str, Sort] = {
+    "rank": Sort("Rank", lambda row: row.order, False),
+    "model": Sort("Model", lambda row: row.sort_name, False),
+    **{
+        column.sort: Sort(
+            f"{column.level} {column.label}".strip(),
+            _figure(column.field),
+            column.metric.higher_is_better,
+        )
+        for column in METRIC_COLUMNS
     },
-    "coverage": ("Tasks", "coverage", True),
-    "samples": ("Samples per task", "samples_per_task", True),
-    "size": ("Size", "parameters_b", True),
-    "released": ("Released", "released", True),
-    "date": ("Submitted", "created", True),
+    "coverage": Sort("Tasks", lambda row: row.coverage, True),
+    "samples": Sort("Samples per task", lambda row: row.samples_per_task, True),
+    "size": Sort("Size", lambda row: row.parameters_b, True),
+    "released": Sort("Released", lambda row: row.released, True),
+    "date": Sort("Submitted", lambda row: row.created, True),
 }
 
-_COLUMNS = [
+_IDENTITY = [
     "pk",
     "model_name",
     "model_version",
@@ -55,19 +112,14 @@ _COLUMNS = [
     "weights",
     "parameters_b",
     "temperature",
-    "pass_at_1",
-    "beyond_at_1",
-    "pass_ci_low",
-    "pass_ci_high",
-    "beyond_ci_low",
-    "beyond_ci_high",
-    *(f"{level.lower()}_{m}_at_1" for level in DIFFICULTIES for m in ("pass", "beyond")),
     "n_tasks",
     "n_samples",
     "tasks_total",
     "task_set",
     "harness_version",
+    "scoring_version",
 ]
+_COLUMNS = [*_IDENTITY, *(name for metric in METRICS for name in metric.columns)]
 # Read as text: converting 1,000 timestamps to aware datetimes costs more than the rest of the
 # query. Both SQLite and PostgreSQL give "YYYY-MM-DD HH:MM:SS...", which sorts as time does.
 _CREATED = {
@@ -151,7 +203,7 @@ class LeaderboardQuery:
 
     def sort_link(self, key: str) -> str:
         """Query string that sorts by `key` (toggling the direction if already sorted by it)."""
-        default_desc = SORTS[key][2]
+        default_desc = SORTS[key].descending
         descending = (not self.descending) if key == self.sort else default_desc
         return self.querystring(sort=key, descending=descending, page=1)
 
@@ -173,7 +225,11 @@ class Cell:
 
 @dataclass
 class LeaderboardRow:
-    """One public, finished submission as the leaderboard shows it (fractions 0..1)."""
+    """One public, finished submission as the leaderboard shows it (fractions 0..1).
+
+    `figures` holds every registered metric's columns (`Metric.columns`: overall, interval,
+    per difficulty) by column name.
+    """
 
     submission_id: int
     model_name: str
@@ -183,28 +239,19 @@ class LeaderboardRow:
     parameters_b: float | None
     released: str | None
     temperature: float | None
-    pass_at_1: float
-    beyond_at_1: float
-    pass_ci: tuple[float, float]
-    beyond_ci: tuple[float, float]
-    easy_pass_at_1: float | None
-    easy_beyond_at_1: float | None
-    medium_pass_at_1: float | None
-    medium_beyond_at_1: float | None
-    hard_pass_at_1: float | None
-    hard_beyond_at_1: float | None
+    figures: dict[str, float | None]
     by_difficulty: dict[str, dict[str, Any]]
     n_tasks: int
     n_samples: int
     tasks_total: int
     task_set: str
     harness_version: str
+    scoring_version: str
     stale: bool
     created: str
     rank_low: int = 0
     rank_high: int = 0
     order: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -228,10 +275,6 @@ class LeaderboardRow:
         return self.rank_low
 
     @property
-    def rank_key(self) -> int:
-        return self.order
-
-    @property
     def tied(self) -> bool:
         return self.rank_low != self.rank_high
 
@@ -247,21 +290,30 @@ class LeaderboardRow:
     def samples_per_task(self) -> float:
         return self.n_samples / self.n_tasks if self.n_tasks else 0.0
 
+    def value(self, key: str) -> float:
+        """A metric's overall figure by its key ("pass@1")."""
+        return self.figures[METRICS_BY_KEY[key].field] or 0.0
+
+    def interval(self, key: str) -> tuple[float, float]:
+        """A metric's overall 95% interval (the figure itself when none was stored)."""
+        low, high = (self.figures[name] for name in METRICS_BY_KEY[key].ci_fields)
+        value = self.value(key)
+        return (value, value) if low is None or high is None else (low, high)
+
     @property
-    def cells(self) -> list[tuple[Cell, Cell]]:
-        """(Pass@1, Beyond@1) with intervals per difficulty in Easy, Medium, Hard order."""
+    def cells(self) -> list[Cell]:
+        """Every metric column's figure with its interval, in `METRIC_COLUMNS` order."""
         out = []
-        for level in DIFFICULTIES:
-            entry = self.by_difficulty.get(level) or {}
-            if not entry.get("tasks"):
-                out.append((Cell(None), Cell(None)))
+        for column in METRIC_COLUMNS:
+            key = column.metric.key
+            if not column.level:
+                out.append(Cell(self.value(key), self.interval(key)))
                 continue
-            out.append(
-                (
-                    Cell(entry.get("pass@1"), _pair(entry.get("pass@1_ci"))),
-                    Cell(entry.get("beyond@1"), _pair(entry.get("beyond@1_ci"))),
-                )
-            )
+            entry = self.by_difficulty.get(column.level) or {}
+            if not entry.get("tasks"):
+                out.append(Cell(None))
+                continue
+            out.append(Cell(entry.get(key), _pair(entry.get(column.metric.ci_key))))
         return out
 
 
@@ -281,6 +333,7 @@ class Leaderboard:
     page: PageInfo
     state: BenchmarkState
     stale_count: int
+    ranked_by: Metric = PRIMARY
 
 
 def _public_done() -> Any:
@@ -310,47 +363,54 @@ def _filtered(query: LeaderboardQuery, state: BenchmarkState) -> Any:
     if query.until:
         queryset = queryset.filter(created_at__date__lte=query.until)
     if not query.stale:
-        queryset = queryset.filter(task_set=state.task_set, harness_version=state.harness_version)
+        queryset = queryset.filter(
+            task_set=state.task_set,
+            harness_version=state.harness_version,
+            scoring_version=state.scoring_version,
+        )
     return queryset
 
 
 def _row(values: dict[str, Any], state: BenchmarkState) -> LeaderboardRow:
-    pk = values.pop("pk")
-    pass_at_1, beyond_at_1 = values["pass_at_1"], values["beyond_at_1"]
-    pass_ci = (values.pop("pass_ci_low"), values.pop("pass_ci_high"))
-    beyond_ci = (values.pop("beyond_ci_low"), values.pop("beyond_ci_high"))
+    figures = {name: values.pop(name) for metric in METRICS for name in metric.columns}
     return LeaderboardRow(
-        submission_id=pk,
-        pass_ci=pass_ci if None not in pass_ci else (pass_at_1, pass_at_1),
-        beyond_ci=beyond_ci if None not in beyond_ci else (beyond_at_1, beyond_at_1),
+        submission_id=values.pop("pk"),
+        figures=figures,
         by_difficulty={},
         stale=values["task_set"] != state.task_set
-        or values["harness_version"] != state.harness_version,
+        or values["harness_version"] != state.harness_version
+        or values["scoring_version"] != state.scoring_version,
         **values,
     )
 
 
-def assign_ranks(rows: list[LeaderboardRow], *, metric: str = "beyond") -> None:
-    """Order rows by `metric` and give each the range of ranks its 95% interval allows.
+def assign_ranks(rows: list[LeaderboardRow], *, metric: str = PRIMARY.key) -> None:
+    """Order rows by `metric` (then the other metrics) and give each the ranks its 95% interval
+    allows.
 
     A row's best rank is 1 + the rows whose interval lies wholly above its own; its worst is
     the row count minus the rows wholly below it. Rows whose intervals overlap share ranks.
     """
-    primary, secondary = ("beyond_at_1", "pass_at_1")
-    if metric == "pass":
-        primary, secondary = secondary, primary
-    rows.sort(key=lambda r: (-getattr(r, primary), -getattr(r, secondary), r.created))
-    interval = "beyond_ci" if primary == "beyond_at_1" else "pass_ci"
-    lows = sorted(getattr(row, interval)[0] for row in rows)
-    highs = sorted(getattr(row, interval)[1] for row in rows)
+    keys = [metric, *(m.key for m in METRICS if m.key != metric)]
+    rows.sort(key=lambda r: (*(-r.value(key) for key in keys), r.created))
+    lows = sorted(row.interval(metric)[0] for row in rows)
+    highs = sorted(row.interval(metric)[1] for row in rows)
     total = len(rows)
     for order, row in enumerate(rows):
-        low, high = getattr(row, interval)
+        low, high = row.interval(metric)
         above = total - bisect_right(lows, high)
         below = bisect_left(highs, low)
         row.order = order
         row.rank_low = min(above + 1, order + 1)
         row.rank_high = max(total - below, order + 1)
+
+
+def ranked_by(query: LeaderboardQuery) -> Metric:
+    """The metric whose intervals make the ranks: the overall metric sorted on, else PRIMARY."""
+    for metric in METRICS:
+        if query.sort == metric.sort:
+            return metric
+    return PRIMARY
 
 
 def leaderboard(
@@ -360,12 +420,13 @@ def leaderboard(
     query = query or LeaderboardQuery()
     state = benchmark_state()
     rows = [_row(values, state) for values in _filtered(query, state).values(*_COLUMNS, **_CREATED)]
-    assign_ranks(rows, metric="pass" if query.sort == "pass" else "beyond")
+    metric = ranked_by(query)
+    assign_ranks(rows, metric=metric.key)
     if query.sort != "rank" or query.descending:
-        _label, attribute, _desc = SORTS[query.sort]
-        present = [row for row in rows if getattr(row, attribute) is not None]
-        missing = [row for row in rows if getattr(row, attribute) is None]
-        present.sort(key=lambda row: getattr(row, attribute), reverse=query.descending)
+        key = SORTS[query.sort].key
+        present = [row for row in rows if key(row) is not None]
+        missing = [row for row in rows if key(row) is None]
+        present.sort(key=key, reverse=query.descending)
         rows = present + missing  # rows without the figure stay last either way
     info = page_info(total=len(rows), number=query.page, size=page_size or PAGE_SIZE)
     _attach_breakdown(rows[info.start : info.end])
@@ -376,6 +437,7 @@ def leaderboard(
         page=info,
         state=state,
         stale_count=sum(1 for row in rows if row.stale),
+        ranked_by=metric,
     )
 
 
@@ -399,7 +461,7 @@ def leaderboard_rows(*, query: LeaderboardQuery | None = None) -> list[Leaderboa
 
 def leaderboard_row_dict(row: LeaderboardRow) -> dict[str, Any]:
     """A row as JSON-ready dict (fractions 0..1), as the API and the JSON download give it."""
-    return {
+    out: dict[str, Any] = {
         "rank": row.rank_low,
         "rank_range": [row.rank_low, row.rank_high],
         "id": row.submission_id,
@@ -410,10 +472,12 @@ def leaderboard_row_dict(row: LeaderboardRow) -> dict[str, Any]:
         "parameters_b": row.parameters_b,
         "release_date": row.released,
         "temperature": row.temperature,
-        "pass@1": row.pass_at_1,
-        "pass@1_ci": list(row.pass_ci),
-        "beyond@1": row.beyond_at_1,
-        "beyond@1_ci": list(row.beyond_ci),
+    }
+    for metric in METRICS:
+        out[metric.key] = row.value(metric.key)
+        out[metric.ci_key] = list(row.interval(metric.key))
+    return {
+        **out,
         "by_difficulty": row.by_difficulty,
         "tasks": row.n_tasks,
         "tasks_total": row.tasks_total,
@@ -421,6 +485,7 @@ def leaderboard_row_dict(row: LeaderboardRow) -> dict[str, Any]:
         "samples_per_task": round(row.samples_per_task, 3),
         "task_set": row.task_set,
         "harness_version": row.harness_version,
+        "scoring_version": row.scoring_version,
         "stale": row.stale,
         "created_at": row.created_at,
     }

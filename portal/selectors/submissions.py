@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import Http404
 from django.utils import timezone
 
+from evaluator.metrics import METRICS, SampleOutcome, score_samples
 from portal.models import Result, Submission, SubmissionStatus, Verdict
 from portal.selectors.common import (
     DIFFICULTIES,
@@ -15,11 +16,11 @@ from portal.selectors.common import (
     calibration_runtimes,
     calibrations_for,
     page_info,
+    submission_figures,
 )
 
 TASKS_PER_PAGE = 20
 LIVE_RESULTS_LIMIT = 500
-_UNSCORED = (Verdict.PENDING, Verdict.INTERNAL_ERROR)
 
 
 @dataclass
@@ -36,7 +37,40 @@ class TaskResults:
 
     @property
     def passed(self) -> int:
-        return sum(1 for result in self.results if result.verdict == Verdict.PASSED)
+        return sum(1 for result in self.results if result.verdict_enum.passed)
+
+
+class ScoreCell(NamedTuple):
+    """One metric's figure (0..1) and 95% interval in a score table."""
+
+    value: float | None
+    ci: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """A line of a submission's score table: every registered metric with its interval."""
+
+    label: str
+    tasks: int
+    cells: list[ScoreCell]
+
+
+def score_rows(*, metrics: dict[str, Any]) -> list[ScoreRow]:
+    """Overall and per difficulty, from a submission's stored `metrics` (Score.to_dict())."""
+    blocks = [
+        ("Overall", metrics),
+        *((level, metrics.get("by_difficulty", {}).get(level) or {}) for level in DIFFICULTIES),
+    ]
+    rows = []
+    for label, block in blocks:
+        cells = []
+        for metric in METRICS:
+            interval = block.get(metric.ci_key)
+            pair = (interval[0], interval[1]) if interval and len(interval) == 2 else None
+            cells.append(ScoreCell(block.get(metric.key), pair))
+        rows.append(ScoreRow(label=label, tasks=int(block.get("tasks") or 0), cells=cells))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -49,6 +83,7 @@ class SubmissionDetail:
     verdict_counts: dict[str, int]
     verdicts_by_difficulty: dict[str, dict[str, int]]
     task_summaries: list[dict[str, Any]]
+    scores: list[ScoreRow]
 
 
 def submission_detail(
@@ -73,38 +108,34 @@ def submission_detail(
             "percentile",
         )
     )
-    counts: dict[str, int] = {}
-    by_difficulty: dict[str, dict[str, int]] = {level: {} for level in DIFFICULTIES}
     tasks: dict[int, TaskResults] = {}
     fingerprints: dict[int, str] = {}
-    scores: dict[int, list[float]] = {}
-    percentiles: dict[int, list[float]] = {}
     result_task: dict[int, int] = {}
+    outcomes = []
+    difficulty: dict[str, str] = {}
     for pk, task_id, slug, title, level, fingerprint, verdict, beyond, percentile in light:
-        counts[verdict] = counts.get(verdict, 0) + 1
-        level_counts = by_difficulty.setdefault(level, {})
-        level_counts[verdict] = level_counts.get(verdict, 0) + 1
         if task_id not in tasks:
             tasks[task_id] = TaskResults(task_id, slug, title, level)
             fingerprints[task_id] = fingerprint
+            difficulty[slug] = level
         result_task[pk] = task_id
-        if verdict not in _UNSCORED:
-            passed = verdict == Verdict.PASSED
-            scores.setdefault(task_id, []).append((beyond or 0.0) if passed else 0.0)
-            if passed and percentile is not None:
-                percentiles.setdefault(task_id, []).append(percentile)
+        outcomes.append(SampleOutcome(slug, Verdict.coerce(verdict), beyond, percentile))
+    # The one scoring rule, over the tasks this submission attempted (the stored metrics hold
+    # the figures over the whole benchmark).
+    score = score_samples(outcomes, difficulty, with_intervals=False)
+    counts: dict[str, int] = {}
+    for level_counts in score.verdicts.values():
+        for verdict, n in level_counts.items():
+            counts[verdict] = counts.get(verdict, 0) + n
     summaries = [
         {
-            "task": tasks[task_id].slug,
-            "difficulty": tasks[task_id].difficulty,
-            "beyond": sum(values) / len(values),
-            "percentile": (
-                sum(percentiles[task_id]) / len(percentiles[task_id])
-                if task_id in percentiles
-                else None
-            ),
+            "task": task.task_id,
+            "difficulty": task.difficulty,
+            "beyond": task.beyond_at_1,
+            "percentile": task.percentile,
         }
-        for task_id, values in scores.items()
+        for task in (score.tasks[slug] for slug in difficulty)  # in the page's task order
+        if task.attempted
     ]
     ordered = list(tasks.values())
     info = page_info(total=len(ordered), number=page, size=per_page)
@@ -133,8 +164,9 @@ def submission_detail(
         tasks=shown,
         page=info,
         verdict_counts=counts,
-        verdicts_by_difficulty=by_difficulty,
+        verdicts_by_difficulty=score.verdicts,
         task_summaries=summaries,
+        scores=score_rows(metrics=submission.metrics or {}),
     )
 
 
@@ -163,8 +195,7 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
         "finished": submission.is_finished,
         "progress": {"done": submission.progress_done, "total": submission.progress_total},
         "eta_s": submission_eta_seconds(submission=submission, now=now),
-        "pass@1": submission.pass_at_1,
-        "beyond@1": submission.beyond_at_1,
+        **submission_figures(submission),
         "by_difficulty": submission.by_difficulty,
         "tasks": submission.n_tasks,
         "tasks_total": submission.tasks_total or None,
@@ -225,3 +256,13 @@ def result_code(*, submission_id: int, result_id: int) -> str:
     if code is None:
         raise Http404("No such result.")
     return code
+
+
+def submission_outcomes(*, submission_id: int) -> list[SampleOutcome]:
+    """Every sample of a submission as the scoring rule reads it (one query)."""
+    return [
+        SampleOutcome(slug, Verdict.coerce(verdict), beyond, percentile, runtime_s)
+        for slug, verdict, beyond, percentile, runtime_s in Result.objects.filter(
+            submission_id=submission_id
+        ).values_list("task__slug", "verdict", "beyond", "percentile", "runtime_s")
+    ]

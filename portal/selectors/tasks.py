@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
 from evaluator.host import HARNESS_VERSION
+from evaluator.metrics import SampleOutcome, score_task
 from portal.models import Calibration, Moderation, Result, SubmissionStatus, Task, Verdict
 from portal.selectors.common import (
     PageInfo,
@@ -71,7 +72,7 @@ def task_get(*, slug: str) -> Task:
 
 
 def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) -> TaskDetail:
-    """A task page's data: reference runtimes and per-model outcomes (4 queries).
+    """A task page's data: reference runtimes and per-model outcomes, scored by the one rule.
 
     The calibration is this host's current one; else the newest of this task version from
     another host or an older harness (the page says which), so the chart is not empty meanwhile.
@@ -79,36 +80,41 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
     task = task_get(slug=slug)
     calibration = calibrations_for(fingerprints={task.pk: task.fingerprint}).get(task.pk)
     runtimes = calibration_runtimes(calibration.data) if calibration else {}
-    public = Result.objects.filter(_PUBLIC, task=task)
-    scored = ~Q(verdict__in=[Verdict.PENDING, Verdict.INTERNAL_ERROR])
-    passed = Q(verdict=Verdict.PASSED)
-    aggregated = list(
-        public.order_by()
-        .values("submission_id", "submission__model_name", "submission__model_version")
-        .annotate(
-            samples=Count("pk", filter=scored),
-            passed=Count("pk", filter=passed),
-            beyond_sum=Avg("beyond", filter=passed),
-            best=Min("runtime_s", filter=passed),
-            median_percentile=Avg("percentile", filter=passed),
+    rows = (
+        Result.objects.filter(_PUBLIC, task=task)
+        .order_by("submission_id", "sample")
+        .values_list(
+            "submission_id",
+            "submission__model_name",
+            "submission__model_version",
+            "verdict",
+            "beyond",
+            "percentile",
+            "runtime_s",
         )
     )
+    names: dict[int, str] = {}
+    samples: dict[int, list[SampleOutcome]] = {}
+    for submission_id, model_name, version, verdict, beyond, percentile, runtime_s in rows:
+        names[submission_id] = _name(model_name, version)
+        samples.setdefault(submission_id, []).append(
+            SampleOutcome(task.slug, Verdict.coerce(verdict), beyond, percentile, runtime_s)
+        )
     models = []
-    for row in aggregated:
-        samples = row["samples"]
+    for submission_id, outcomes in samples.items():
+        # The one scoring rule, on this task: the same figures the submission's score used.
+        scored = score_task(task.slug, task.difficulty, outcomes)
+        judged = bool(scored.samples)
         models.append(
             {
-                "submission_id": row["submission_id"],
-                "model_name": _name(
-                    row["submission__model_name"], row["submission__model_version"]
-                ),
-                "samples": samples,
-                "passed": row["passed"],
-                "pass_rate": row["passed"] / samples if samples else None,
-                # Beyond of the task: mean over samples, a failed one scoring 0.
-                "beyond": (row["beyond_sum"] or 0.0) * row["passed"] / samples if samples else None,
-                "best_runtime_s": row["best"],
-                "percentile": row["median_percentile"],
+                "submission_id": submission_id,
+                "model_name": names[submission_id],
+                "samples": scored.samples,
+                "passed": scored.passed,
+                "pass_rate": scored.pass_at_1 if judged else None,
+                "beyond": scored.beyond_at_1 if judged else None,
+                "best_runtime_s": scored.best_runtime_s,
+                "percentile": scored.percentile,
             }
         )
     models.sort(key=lambda m: (-(m["beyond"] or 0.0), -(m["pass_rate"] or 0.0), m["model_name"]))

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from portal import caching, jobs
+from portal import caching, queue
 from portal.models import (
     AuditLog,
     BatchStatus,
@@ -23,6 +23,7 @@ from portal.models import (
     Submission,
 )
 from portal.services.accounts import profile_of
+from portal.services.evaluation import submission_rejudge
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,6 @@ def submission_rejudge_recorded(
 
     `submission_rejudge` itself tells the page caches.
     """
-    from portal.services import submission_rejudge
-
     with transaction.atomic():
         submission = Submission.objects.filter(pk=submission_id).first()
         if submission is None or not submission_rejudge(submission_id=submission_id):
@@ -259,7 +258,7 @@ def rejudge_batch_create(
             submission_ids=ids,
             total=len(ids),
         )
-        transaction.on_commit(lambda: jobs.rejudge_batch_enqueue(batch_id=batch.pk), robust=True)
+        transaction.on_commit(lambda: queue.rejudge_batch_enqueue(batch_id=batch.pk), robust=True)
     return batch
 
 

@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
+from evaluator.metrics import METRICS
 from portal.models import Profile, Submission, SubmissionStatus
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ def _message(submission: Submission) -> tuple[str, str]:
     name = f"#{submission.pk} {submission.display_name}"
     if submission.status == SubmissionStatus.DONE:
         subject = f"Mercury Leaderboard: {name} is scored"
-        outcome = (
-            f"Pass@1: {100 * (submission.pass_at_1 or 0):.1f}%\n"
-            f"Beyond@1: {100 * (submission.beyond_at_1 or 0):.1f}%\n"
+        outcome = "".join(
+            f"{metric.label}: {metric.scale * (getattr(submission, metric.field) or 0):.1f}%\n"
+            for metric in METRICS
         )
         lead = "The evaluation of your submission has finished."
     else:

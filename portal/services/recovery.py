@@ -17,9 +17,9 @@ from redis import Redis
 from rq.job import JobStatus
 
 from evaluator.host import HARNESS_VERSION, host_fingerprint
-from portal import jobs, queue_state
+from portal import queue, queue_state
 from portal.models import BatchStatus, Calibration, RejudgeBatch, Submission, SubmissionStatus, Task
-from portal.services import submission_recover_stalled
+from portal.services.evaluation import submission_recover_stalled
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +100,11 @@ def recovery_run(*, startup: bool = False) -> RecoveryReport:
     is the operator's retry); the periodic detector leaves those for staff to inspect.
     Raises redis' errors when Redis cannot be reached.
     """
-    connection = django_rq.get_queue(jobs.CALIBRATE_QUEUE).connection
+    connection = django_rq.get_queue(queue.CALIBRATE_QUEUE).connection
     report = RecoveryReport()
     discarded_tasks: set[int] = set()
     failed_tasks: set[int] = set()
-    for leftover in queue_state.leftovers(connection=connection, queue_names=jobs.QUEUES):
+    for leftover in queue_state.leftovers(connection=connection, queue_names=queue.QUEUES):
         kind = _job_kind(leftover.job_id)
         if kind is None:
             continue  # not one of ours
@@ -114,7 +114,7 @@ def recovery_run(*, startup: bool = False) -> RecoveryReport:
                 failed_tasks.add(kind[1])
             continue
         queue_state.job_discard(
-            connection=connection, job_id=leftover.job_id, queue_names=jobs.QUEUES
+            connection=connection, job_id=leftover.job_id, queue_names=queue.QUEUES
         )
         report.records_discarded.append(leftover.job_id)
         if kind[0] == "calibrate":
@@ -161,14 +161,14 @@ def _calibrations_requeue(
     for task in Task.objects.order_by("lc_id").only("pk", "slug", "fingerprint"):
         if (task.pk, task.fingerprint) in done or task.pk in skip:
             continue
-        job_id = jobs.calibrate_job_id(task.pk, task.fingerprint)
-        job = queue_state.job_fetch(connection=connection, job_id=job_id, queue_names=jobs.QUEUES)
+        job_id = queue.calibrate_job_id(task.pk, task.fingerprint)
+        job = queue_state.job_fetch(connection=connection, job_id=job_id, queue_names=queue.QUEUES)
         if job is not None:
             if queue_state.job_is_alive(job):
                 continue
             if not startup and job.get_status() == JobStatus.FINISHED:
                 continue  # it ran on another host; this host's start-up queues it again
-        if jobs.calibrate_task_enqueue(task_id=task.pk, fingerprint=task.fingerprint) is None:
+        if queue.calibrate_task_enqueue(task_id=task.pk, fingerprint=task.fingerprint) is None:
             continue
         if task.pk in discarded or job is not None or not startup:
             report.calibrations_requeued.append(task.slug)
@@ -180,11 +180,11 @@ def _batches_requeue(*, connection: Redis, report: RecoveryReport) -> None:
     """Queue again each unfinished rejudge batch whose job is not waiting or running."""
     unfinished = RejudgeBatch.objects.filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING])
     for batch_id in unfinished.values_list("pk", flat=True):
-        job_id = jobs.rejudge_batch_job_id(batch_id)
-        job = queue_state.job_fetch(connection=connection, job_id=job_id, queue_names=jobs.QUEUES)
+        job_id = queue.rejudge_batch_job_id(batch_id)
+        job = queue_state.job_fetch(connection=connection, job_id=job_id, queue_names=queue.QUEUES)
         if job is not None:
             if queue_state.job_is_alive(job):
                 continue
-            queue_state.job_discard(connection=connection, job_id=job_id, queue_names=jobs.QUEUES)
-        jobs.rejudge_batch_enqueue(batch_id=batch_id)
+            queue_state.job_discard(connection=connection, job_id=job_id, queue_names=queue.QUEUES)
+        queue.rejudge_batch_enqueue(batch_id=batch_id)
         report.batches_requeued.append(batch_id)

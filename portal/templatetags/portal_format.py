@@ -5,21 +5,11 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from evaluator.verdicts import Verdict
 from portal.markdown import render_markdown
+from portal.selectors.leaderboard import METRIC_COLUMNS
 
 register = template.Library()
-
-VERDICT_LABELS = {
-    "pending": "pending",
-    "passed": "passed",
-    "wrong_answer": "wrong answer",
-    "runtime_error": "runtime error",
-    "timeout": "time limit",
-    "memory_limit": "memory limit",
-    "output_limit": "output limit",
-    "invalid": "invalid",
-    "internal_error": "internal error",
-}
 
 
 @register.filter
@@ -53,16 +43,20 @@ def ms(seconds: float | None) -> str:
 
 @register.filter
 def verdict_label(value: str) -> str:
-    """A verdict in words."""
-    return VERDICT_LABELS.get(value, value)
+    """A verdict in words (its label in evaluator.verdicts)."""
+    try:
+        return Verdict.coerce(value).label
+    except ValueError:
+        return value
 
 
 @register.filter
-def metric(by_difficulty: dict, key: str) -> float | None:
-    """`by_difficulty|metric:"Easy pass@1"` picks one figure from a submission's breakdown."""
-    difficulty, _, name = key.partition(" ")
-    entry = (by_difficulty or {}).get(difficulty) or {}
-    return entry.get(name)
+def verdict_class(value: str) -> str:
+    """The CSS classes of a verdict badge (its tone in evaluator.verdicts)."""
+    try:
+        return Verdict.coerce(value).css_class
+    except ValueError:
+        return "verdict"
 
 
 @register.filter
@@ -137,12 +131,6 @@ def aria_sort(query, key: str) -> str:  # type: ignore[no-untyped-def]
     return "descending" if query.descending else "ascending"
 
 
-@register.filter
-def key(mapping: dict | None, name: str) -> object:
-    """`metrics|key:"pass@1_ci"`: one entry of a dict whose keys are not identifiers."""
-    return (mapping or {}).get(name)
-
-
 def _cell(value: float | None, interval: tuple[float, float] | None, css: str = "num") -> str:
     # Only numbers go in here, formatted by pct/ci: nothing to escape.
     return f'<td class="{css}">{pct(value)}<span class="ci">{ci(interval)}</span></td>'
@@ -166,12 +154,9 @@ def leaderboard_row(row) -> SafeString:  # type: ignore[no-untyped-def]
         f'<td class="model"><a href="{escape(url)}">{escape(row.model_name)}</a>{version}'
         f'<span class="tags"><span class="tag weights-{escape(row.weights)}">{weights}</span>'
         f"{_STALE if row.stale else ''}</span></td>",
-        _cell(row.pass_at_1, row.pass_ci, "num strong"),
-        _cell(row.beyond_at_1, row.beyond_ci, "num strong"),
     ]
-    for pass_cell, beyond_cell in row.cells:
-        parts.append(_cell(pass_cell.value, pass_cell.ci))
-        parts.append(_cell(beyond_cell.value, beyond_cell.ci))
+    for column, cell in zip(METRIC_COLUMNS, row.cells, strict=True):
+        parts.append(_cell(cell.value, cell.ci, "num" if column.level else "num strong"))
     partial = " partial" if row.n_tasks < row.tasks_total else ""
     task_set = escape(row.task_set)
     parts += [
@@ -186,4 +171,7 @@ def leaderboard_row(row) -> SafeString:  # type: ignore[no-untyped-def]
 
 
 _TIED = '<span class="visually-hidden"> (tied)</span>'
-_STALE = ' <span class="tag stale" title="measured on an older task set or harness">stale</span>'
+_STALE = (
+    ' <span class="tag stale" title="measured on an older task set or harness, or scored by an'
+    ' older rule">stale</span>'
+)

@@ -10,10 +10,19 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal import caching, charts, exports, selectors, services
+from evaluator.metrics import METRICS, sample_beyond
+from evaluator.verdicts import Verdict
+from portal import caching, charts, exports, selectors
 from portal.forms import SubmissionUploadForm
 from portal.models import Submission, SubmissionStatus
-from portal.templatetags.portal_format import duration, ms, pct, percent, verdict_label
+from portal.services.submissions import (
+    SubmissionDuplicate,
+    SubmissionInvalid,
+    UploadNotAllowed,
+    UploadThrottled,
+    submission_create,
+)
+from portal.templatetags.portal_format import duration, ms, pct, percent
 
 
 def _page(request: HttpRequest) -> int:
@@ -66,6 +75,8 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
             "rows": board.rows,
             "query": board.query,
             "difficulties": selectors.DIFFICULTIES,
+            "metric_columns": selectors.METRIC_COLUMNS,
+            "metric_groups": selectors.METRIC_GROUPS,
             "sorts": selectors.SORTS,
             "size_buckets": selectors.SIZE_BUCKETS,
             "weights_choices": [("open", "open"), ("closed", "closed"), ("unknown", "not stated")],
@@ -146,19 +157,19 @@ def upload(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                submission = services.submission_create(
+                submission = submission_create(
                     user=request.user,
                     model_name=form.cleaned_data["model_name"],
                     upload=form.cleaned_data["file"],
                     metadata=form.metadata(),
                 )
-            except services.SubmissionInvalid as exc:
+            except SubmissionInvalid as exc:
                 errors = exc.errors
-            except services.SubmissionDuplicate as exc:
+            except SubmissionDuplicate as exc:
                 errors, duplicate, already, status = [str(exc)], exc.existing, True, 409
-            except services.UploadNotAllowed as exc:
+            except UploadNotAllowed as exc:
                 errors, status = [str(exc)], 403
-            except services.UploadThrottled as exc:
+            except UploadThrottled as exc:
                 errors, status, retry_after = [str(exc)], 429, exc.retry_after
             else:
                 return redirect(submission)
@@ -194,7 +205,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": detail.tasks,
             "page": detail.page,
             "verdict_counts": detail.verdict_counts,
-            "difficulties": selectors.DIFFICULTIES,
+            "metrics": METRICS,
             "eta_s": selectors.submission_eta_seconds(submission=submission),
             "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
             "command": exports.evaluate_command(),
@@ -235,13 +246,15 @@ def submission_chart(request: HttpRequest, pk: int, name: str) -> JsonResponse:
 
 
 def _result_update(row: dict[str, Any]) -> dict[str, Any]:
-    judged = row["verdict"] not in ("pending", "internal_error")
+    verdict = Verdict.coerce(row["verdict"])
+    score = sample_beyond(verdict, row["beyond"])
     return {
         "id": row["id"],
-        "verdict": row["verdict"],
-        "verdict_label": verdict_label(row["verdict"]),
+        "verdict": verdict.value,
+        "verdict_label": verdict.label,
+        "verdict_class": verdict.css_class,
         "runtime": ms(row["runtime_s"]),
-        "beyond": pct(row["beyond"] or 0.0) if judged else "–",
+        "beyond": pct(score) if score is not None else "–",
         "percentile": percent(row["percentile"]),
         "diagnostic": row["diagnostic"][:500],
     }
@@ -284,8 +297,7 @@ def submission_results_json(request: HttpRequest, pk: int) -> HttpResponse:
         "model_name": submission.model_name,
         "model_version": submission.model_version,
         "status": submission.status,
-        "pass@1": submission.pass_at_1,
-        "beyond@1": submission.beyond_at_1,
+        **selectors.submission_figures(submission),
         "by_difficulty": metrics.get("by_difficulty") or {},
         "task_set": submission.task_set,
         "harness_version": submission.harness_version,

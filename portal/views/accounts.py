@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal import selectors, services
+from portal import selectors
 from portal.account_forms import ApiTokenForm, NotificationForm, SignUpForm
+from portal.services import accounts
 
 # The profile lists this many of the user's newest submissions (staff may have many more).
 PROFILE_SUBMISSIONS = 100
@@ -30,7 +31,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("portal:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_signup(
+        user = accounts.user_signup(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
@@ -44,7 +45,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _profile(request: HttpRequest, *, status: int = 200, **context: Any) -> HttpResponse:
     user = request.user
-    profile = services.profile_of(user=user)
+    profile = accounts.profile_of(user=user)
     response = render(
         request,
         "portal/profile.html",
@@ -79,7 +80,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _profile(request, status=400, token_form=form)
-    issued = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+    issued = accounts.api_token_create(user=request.user, name=form.cleaned_data["name"])
     return _profile(request, new_token=issued)
 
 
@@ -87,7 +88,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's tokens; scripts using it get 401 from now on."""
-    if services.api_token_revoke(user=request.user, token_id=pk):
+    if accounts.api_token_revoke(user=request.user, token_id=pk):
         messages.success(request, "The token is revoked.")
     else:
         messages.error(request, "No such active token.")
@@ -101,6 +102,6 @@ def notifications(request: HttpRequest) -> HttpResponse:
     form = NotificationForm(request.POST)
     form.is_valid()  # a lone optional checkbox is always valid
     notify = bool(form.cleaned_data.get("notify_by_email"))
-    services.profile_set_notify(user=request.user, notify_by_email=notify)
+    accounts.profile_set_notify(user=request.user, notify_by_email=notify)
     messages.success(request, "E-mail notifications are " + ("on." if notify else "off."))
     return redirect("portal:profile")

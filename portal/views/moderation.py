@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import selectors, services
+from portal import selectors
+from portal.services.moderation import FlagInvalid, flag_create
 from portal.views import _page, _visible
 
 
@@ -23,10 +24,8 @@ def submission_flag(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a public entry to the moderators, with the reason."""
     submission = _visible(request, pk)
     try:
-        services.flag_create(
-            submission=submission, user=request.user, reason=request.POST.get("reason", "")
-        )
-    except services.FlagInvalid as exc:
+        flag_create(submission=submission, user=request.user, reason=request.POST.get("reason", ""))
+    except FlagInvalid as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Thank you: the moderators will look at this entry.")

@@ -22,7 +22,7 @@
     var row = document.getElementById("result-" + result.id);
     if (!row) return; // on another page of the table
     var verdict = setCell(row, "verdict", result.verdict_label);
-    if (verdict) verdict.className = "verdict verdict-" + result.verdict;
+    if (verdict) verdict.className = result.verdict_class;
     setCell(row, "runtime", result.runtime);
     setCell(row, "percentile", result.percentile);
     setCell(row, "beyond", result.beyond);

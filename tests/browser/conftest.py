@@ -86,13 +86,18 @@ def page(live_server: Any, browser: Any) -> Any:
 
 
 @pytest.fixture
-def site(transactional_db: None, tiny_task: Any, fake_judge: Any, create_submission: Any) -> Any:
+def site(
+    transactional_db: None,
+    tiny_task: Any,
+    fake_judge: Any,
+    create_submission: Any,
+    evaluate: Any,
+) -> Any:
     """A leaderboard with two finished submissions and a calibrated task with their runtimes."""
-    from portal import services
 
     for model_name, code in (("fast-model", "FAST"), ("steady-model", "steady")):
         submission = create_submission(
             [{"task_id": "tiny-sum", "completion": code}], model_name=model_name
         )
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
     return tiny_task

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from portal import judging
 from tests.browser.conftest import shot, sign_in, watch
 from tests.conftest import sandbox_works
 
@@ -31,18 +32,17 @@ WRONG = "class Solution:\n    def sumList(self, nums):\n        return sum(nums)
 @pytest.fixture
 def judge(request, monkeypatch):
     """The real sandbox judge when available (slowed a little so progress is visible)."""
-    from portal import services
 
     if not sandbox_works():
         request.getfixturevalue("fake_judge")
-    real = services.judge_sample
+    real = judging.judge_sample
 
     def paced(*args, **kwargs):
         time.sleep(1.0)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "judge_sample", paced)
-    return "sandbox" if real.__module__ == "evaluator.judge" else "fake"
+    monkeypatch.setattr(judging, "judge_sample", paced)
+    return "sandbox" if real.__module__ == "portal.judging" else "fake"
 
 
 @pytest.fixture

@@ -6,15 +6,15 @@ from tests.browser.conftest import sign_in
 def test_moderator_hides_an_entry_with_a_reason_and_the_owner_sees_it(
     site, live_server, page, django_user_model
 ):
-    from portal import services
     from portal.models import AuditLog, Submission
+    from portal.services.accounts import moderators_group_ensure
 
     owner = django_user_model.objects.create_user("owner", password="owner-password-1")
     moderator = django_user_model.objects.create_user(
         "moderator", password="moderator-password-1", is_staff=True
     )
     # The group comes from a migration, which a transactional test's flush removes.
-    moderator.groups.add(services.moderators_group_ensure())
+    moderator.groups.add(moderators_group_ensure())
     entry = Submission.objects.get(model_name="steady-model")
     Submission.objects.filter(pk=entry.pk).update(user=owner)
     base = live_server.url

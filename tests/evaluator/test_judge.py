@@ -261,35 +261,31 @@ def test_patched_timer_and_builtins_cache_cannot_buy_speed(test_tasks, calibrati
         assert result.beyond < min(0.5, plain.beyond + 0.25), (result.details, plain.beyond)
 
 
-def test_forged_timing_message_is_charged_kernel_cpu_time(test_tasks, calibrations):
+def test_a_forged_result_frame_changes_nothing_about_the_time(test_tasks, calibrations):
     task = test_tasks["pair-sum"]
-    # Behaves in the check run (small tests come first there); in a timing run (only the large
-    # case) it computes the answer, then writes a fake timing message on every descriptor.
-    forged = "import os\nCALLS = []\n" + task.references["quadratic"].replace(
-        "        return []\n",
-        "        return []\n\n    def pairSumReal(self, nums, target):\n        return []\n",
-    ).replace(
+    # Computes the answers the slow way, writes a well-formed result frame of its own on every
+    # descriptor it has and leaves at once: the answer is its own, the CPU time the kernel's.
+    prefix = f"import os, json\nOUT = []\nTOTAL = {len(task.tests)}\n"
+    forged = prefix + task.references["quadratic"].replace(
         "        n = len(nums)\n",
-        "        CALLS.append(len(nums))\n"
-        "        if CALLS[0] > 1000:\n"
-        "            answer = Solution.slow(nums, target)\n"
-        "            h = {}\n"
-        "            exec(open('/box/harness.py').read().split('if __name__')[0], h)\n"
-        "            digest = h['outputs_digest']([answer], 'exact')\n"
-        '            fake = \'{"status":"ok","seconds":1e-06,"digest":"%s"}\' % digest\n'
+        "        answer = Solution.slow(nums, target)\n"
+        "        OUT.append(answer)\n"
+        "        if len(OUT) == TOTAL:\n"
+        "            data = json.dumps({'status': 'ok', 'outputs': OUT}).encode()\n"
         "            for fd in range(3, 64):\n"
-        "                try: os.write(fd, fake.encode())\n"
+        "                try: os.write(fd, len(data).to_bytes(4, 'big') + data)\n"
         "                except OSError: pass\n"
         "            os._exit(0)\n"
-        "        return Solution.slow(nums, target)\n\n"
+        "        return answer\n\n"
         "    @staticmethod\n"
         "    def slow(nums, target):\n"
         "        n = len(nums)\n",
     )
+    honest = _judge(test_tasks, calibrations, task.references["quadratic"])
     result = _judge(test_tasks, calibrations, forged)
     assert result.verdict == Verdict.PASSED, result.diagnostic
-    assert result.details["charged_untimed_cpu"]
-    assert result.beyond < 0.2, result.details
+    assert result.runtime_s >= 0.8 * honest.runtime_s, (result.details, honest.details)
+    assert result.beyond <= honest.beyond + 0.05
 
 
 @pytest.mark.slow
@@ -333,20 +329,19 @@ def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
     assert result.verdict == Verdict.PASSED, result.diagnostic
 
 
-def test_code_that_skips_work_in_timed_runs_is_caught(test_tasks, calibrations):
+def test_code_whose_outputs_change_between_runs_is_wrong(test_tasks, calibrations):
     task = test_tasks["pair-sum"]
-    # The checked run starts with the small tests; a timed run sees only the large case. This
-    # completion answers honestly in the checked run and returns junk at once when timed.
-    sly = "CALLS = []\n" + task.references["quadratic"].replace(
+    # Every run is the same (all tests, same order), so a completion cannot tell the checked
+    # run from a measured one; one that answers honestly only now and then is caught by the
+    # digest of every measured run, or by the check itself.
+    fickle = "import os\nLUCKY = os.urandom(1)[0] < 128\n" + task.references["quadratic"].replace(
         "        n = len(nums)\n",
-        "        CALLS.append(len(nums))\n"
-        "        if CALLS[0] > 1000:\n"
+        "        if not LUCKY and len(nums) > 1000:\n"
         "            return [0, 1]\n"
         "        n = len(nums)\n",
     )
-    result = _judge(test_tasks, calibrations, sly)
-    assert result.verdict == Verdict.WRONG_ANSWER
-    assert "timed run" in result.diagnostic
+    result = _judge(test_tasks, calibrations, fickle)
+    assert result.verdict == Verdict.WRONG_ANSWER, result.details
 
 
 def test_no_process_calls_the_completion_twice_on_one_input(test_tasks, calibrations):

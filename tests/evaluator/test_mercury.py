@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator import harness
+from evaluator.jail import leetcode as harness
 from evaluator.judge import Verdict, calibrate_task, judge_sample
 from evaluator.mercury import import_rows, read_rows, task_to_row, write_rows
 from tests.evaluator.conftest import DATA
@@ -55,11 +55,14 @@ def test_imported_tasks_are_judged_with_mercurys_own_converters(sandbox_ready):
     result = judge_sample(chain, wrong, cal)
     assert result.verdict == Verdict.WRONG_ANSWER
     assert "test 1" in result.diagnostic
-    # the expected outputs never reach the completion: it cannot read them from the request
+    # the expected outputs never reach the jail, and the request is not readable by a run
     peek = (
         "import json\nclass Solution:\n    def reverseChain(self, head):\n"
-        "        text = open('/box/request.json').read()\n"
-        "        assert '2999, ' + '2998' not in text, 'expected output visible'\n"
+        "        try:\n"
+        "            text = open('/box/request.json').read()\n"
+        "        except PermissionError:\n"
+        "            text = ''\n"
+        "        assert not text, 'the request is readable'\n"
         + "\n".join(chain.references["solution_00"].splitlines()[2:])
         + "\n"
     )

@@ -18,13 +18,12 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 if os.environ.get("MERCURY_LIVE_FAKE_JUDGE") == "1":
-    import evaluator.sandbox
-    from portal import services
+    from portal import judging
     from tests.conftest import FakeJudge
 
     judge = FakeJudge()
-    services.calibrate_task = judge.calibrate_task  # type: ignore[assignment]
-    services.judge_sample = judge.judge_sample  # type: ignore[assignment]
-    evaluator.sandbox.prepare_host = lambda: None  # type: ignore[assignment]
+    judging.calibrate_task = judge.calibrate_task  # type: ignore[assignment]
+    judging.judge_sample = judge.judge_sample  # type: ignore[assignment]
+    judging.prepare_host = lambda: None  # type: ignore[assignment]
 
 call_command("rqworker", "evaluate", "calibrate", "default", "--with-scheduler")

@@ -7,8 +7,13 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from portal import services
 from portal.models import ApiToken, Profile
+from portal.services.accounts import (
+    SignupClosed,
+    api_token_authenticate,
+    api_token_create,
+    user_signup,
+)
 
 User = get_user_model()
 PASSWORD = "a-long-passphrase-7"
@@ -77,8 +82,8 @@ def test_signup_can_be_closed(client, db, settings):
 def test_user_signup_service_refuses_when_closed(db, settings):
     settings.MERCURY_SIGNUP_OPEN = False
 
-    with pytest.raises(services.SignupClosed):
-        services.user_signup(username="x", email="x@example.org", password=PASSWORD)
+    with pytest.raises(SignupClosed):
+        user_signup(username="x", email="x@example.org", password=PASSWORD)
     assert not User.objects.exists()
 
 
@@ -214,7 +219,7 @@ def test_token_key_is_shown_once_then_only_its_prefix(client, alice):
     assert created["Cache-Control"] == "no-store"
     assert key in created.content.decode()
     assert "shown only this once" in created.content.decode()
-    assert services.api_token_authenticate(header=f"Token {key}") == alice
+    assert api_token_authenticate(header=f"Token {key}") == alice
     later = client.get(reverse("portal:profile")).content.decode()
     assert key not in later
     assert token.prefix in later and "laptop" in later
@@ -222,7 +227,7 @@ def test_token_key_is_shown_once_then_only_its_prefix(client, alice):
 
 
 def test_revoke_a_token_from_the_profile(client, alice):
-    issued = services.api_token_create(user=alice, name="ci")
+    issued = api_token_create(user=alice, name="ci")
     client.force_login(alice)
 
     response = client.post(reverse("portal:token_revoke", args=[issued.token.pk]))
@@ -230,13 +235,13 @@ def test_revoke_a_token_from_the_profile(client, alice):
     assert response.status_code == 302
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is not None
-    assert services.api_token_authenticate(header=f"Token {issued.key}") is None
+    assert api_token_authenticate(header=f"Token {issued.key}") is None
     assert "revoked" in client.get(reverse("portal:profile")).content.decode()
 
 
 def test_revoke_refuses_another_users_token_and_a_get(client, alice):
     other = User.objects.create_user("mallory", password=PASSWORD)
-    issued = services.api_token_create(user=alice)
+    issued = api_token_create(user=alice)
     client.force_login(other)
 
     assert client.get(reverse("portal:token_revoke", args=[issued.token.pk])).status_code == 405

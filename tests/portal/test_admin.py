@@ -2,16 +2,15 @@
 
 from django.urls import reverse
 
-from portal import services
 from portal.models import AuditLog, Moderation, ModerationAction, Submission, SubmissionStatus
 
 
 def test_admin_lists_submissions_and_results_with_filters(
-    admin_client, make_task, create_submission, fake_judge
+    admin_client, make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="adm")
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     submissions = admin_client.get(reverse("admin:portal_submission_changelist") + "?status=done")
     results = admin_client.get(reverse("admin:portal_result_changelist") + "?verdict=passed")
@@ -25,11 +24,11 @@ def test_admin_lists_submissions_and_results_with_filters(
 
 
 def test_admin_hide_action_removes_a_submission_from_the_leaderboard(
-    admin_client, make_task, create_submission, fake_judge
+    admin_client, make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="spam")
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     changelist = reverse("admin:portal_submission_changelist")
     ask = admin_client.post(changelist, {"action": "hide", "_selected_action": [submission.pk]})

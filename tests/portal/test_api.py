@@ -5,15 +5,15 @@ import hashlib
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from portal import services
 from portal.models import ApiToken, Submission
+from portal.services.accounts import api_token_authenticate, api_token_create, api_token_revoke
 
 User = get_user_model()
 
 
 def _token(username="alice"):
     user = get_user_model().objects.create_user(username=username, password="x-long-password")
-    return user, services.api_token_create(user=user).key
+    return user, api_token_create(user=user).key
 
 
 def test_api_upload_without_token_is_401_and_stores_nothing(client, make_task, jsonl, upload_file):
@@ -70,17 +70,17 @@ def test_api_upload_reports_line_errors(client, make_task, jsonl, upload_file):
 
 def test_api_token_revoke_stops_only_that_key(db):
     user, old = _token()
-    new = services.api_token_create(user=user, name="second")
+    new = api_token_create(user=user, name="second")
 
-    assert services.api_token_revoke(user=user, token_id=new.token.pk)
-    assert services.api_token_authenticate(header=f"Token {new.key}") is None
-    assert services.api_token_authenticate(header=f"Token {old}") == user
-    assert services.api_token_authenticate(header=f"Bearer {old}") is None
+    assert api_token_revoke(user=user, token_id=new.token.pk)
+    assert api_token_authenticate(header=f"Token {new.key}") is None
+    assert api_token_authenticate(header=f"Token {old}") == user
+    assert api_token_authenticate(header=f"Bearer {old}") is None
 
 
 def test_api_token_is_stored_only_as_its_hash(db):
     user = User.objects.create_user("hashed")
-    issued = services.api_token_create(user=user, name="ci")
+    issued = api_token_create(user=user, name="ci")
 
     stored = ApiToken.objects.get(pk=issued.token.pk)
     assert issued.key not in {stored.key_hash, stored.prefix, stored.name}
@@ -93,8 +93,8 @@ def test_api_token_revoke_refuses_another_users_token(db):
     other = User.objects.create_user("other")
     token = ApiToken.objects.get(user=owner)
 
-    assert not services.api_token_revoke(user=other, token_id=token.pk)
-    assert services.api_token_authenticate(header=f"Token {key}") == owner
+    assert not api_token_revoke(user=other, token_id=token.pk)
+    assert api_token_authenticate(header=f"Token {key}") == owner
 
 
 def test_api_submission_status(client, make_task, create_submission):

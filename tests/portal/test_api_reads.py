@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from portal import services
 from portal.models import Calibration
+from portal.services.accounts import api_token_create, api_token_revoke
+from portal.services.calibration import calibration_ensure
 
 User = get_user_model()
 ROWS = [
@@ -17,16 +18,16 @@ ROWS = [
 @pytest.fixture
 def owner(db):
     user = User.objects.create_user("owner", password="x-long-password")
-    return user, services.api_token_create(user=user).key
+    return user, api_token_create(user=user).key
 
 
 def _auth(key):
     return {"Authorization": f"Token {key}"}
 
 
-def _judged(create_submission, user=None, moderation="approved", name="m"):
+def _judged(create_submission, evaluate, user=None, moderation="approved", name="m"):
     submission = create_submission(ROWS, model_name=name, user=user, moderation=moderation)
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
     return submission
 
 
@@ -57,7 +58,7 @@ def test_list_own_submissions_in_every_state_and_no_one_elses(
 
 def test_a_revoked_token_gets_401(client, owner):
     user, key = owner
-    services.api_token_revoke(user=user, token_id=user.api_tokens.get().pk)
+    api_token_revoke(user=user, token_id=user.api_tokens.get().pk)
 
     response = client.get(reverse("portal:api_submissions"), headers=_auth(key))
 
@@ -76,9 +77,9 @@ def test_a_bad_token_on_a_public_read_gets_401_not_anonymous(client, make_task, 
     assert response.status_code == 401
 
 
-def test_results_of_a_judged_submission(client, make_task, create_submission, fake_judge):
+def test_results_of_a_judged_submission(client, make_task, create_submission, fake_judge, evaluate):
     make_task(slug="alpha")
-    submission = _judged(create_submission)
+    submission = _judged(create_submission, evaluate)
 
     response = client.get(reverse("portal:api_submission_results", args=[submission.pk]))
 
@@ -107,12 +108,12 @@ def test_results_of_a_judged_submission(client, make_task, create_submission, fa
 
 
 def test_private_results_only_for_owner_and_staff(
-    client, owner, admin_user, make_task, create_submission, fake_judge
+    client, owner, admin_user, make_task, create_submission, fake_judge, evaluate
 ):
     user, key = owner
     make_task(slug="alpha")
-    private = _judged(create_submission, user=user, moderation="pending")
-    stranger_key = services.api_token_create(
+    private = _judged(create_submission, evaluate, user=user, moderation="pending")
+    stranger_key = api_token_create(
         user=User.objects.create_user("stranger", password="x-long-password")
     ).key
     url = reverse("portal:api_submission_results", args=[private.pk])
@@ -139,7 +140,7 @@ def test_unknown_submission_is_json_404(client, db):
 
 def test_task_detail_with_reference_runtimes(client, make_task, fake_judge):
     task = make_task(slug="alpha", difficulty="Medium")
-    services.calibration_ensure(task=task)
+    calibration_ensure(task=task)
 
     data = client.get(reverse("portal:api_task", args=["alpha"])).json()
 

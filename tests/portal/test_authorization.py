@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, reverse
 
-from portal import services
 from portal.models import Moderation, Result, Submission
+from portal.services.accounts import api_token_create, moderators_group_ensure
 from portal.urls import portal_patterns
 
 User = get_user_model()
@@ -20,7 +20,7 @@ User = get_user_model()
 def _moderator():
     """A staff member of the Moderators group (created by migration 0004)."""
     user = User.objects.create_user("mod", password="mod-password-1", is_staff=True)
-    user.groups.add(services.moderators_group_ensure())
+    user.groups.add(moderators_group_ensure())
     return user
 
 
@@ -36,7 +36,7 @@ TOKEN_ONLY = (401, 401, 401, 401)  # the API's own list: a token, never the sess
 
 
 @pytest.fixture
-def world(db, make_task, create_submission, fake_judge):
+def world(db, make_task, create_submission, fake_judge, evaluate):
     """Task alpha; a public and a private (pending) entry of `owner`, both judged."""
     make_task(slug="alpha")
     people = {
@@ -56,7 +56,7 @@ def world(db, make_task, create_submission, fake_judge):
         moderation=Moderation.PENDING,
     )
     for submission in (public, private):
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
     return {"people": people, "public": public, "private": private}
 
 
@@ -190,7 +190,7 @@ def test_private_entries_leak_through_no_list_chart_export_or_api(client, world,
 def test_api_reads_of_a_private_entry_need_the_owners_or_staffs_token(client, world):
     people, private = world["people"], world["private"]
     url = reverse("portal:api_submission", args=[private.pk])
-    keys = {role: services.api_token_create(user=people[role]).key for role in people}
+    keys = {role: api_token_create(user=people[role]).key for role in people}
 
     by_token = {
         role: client.get(url, HTTP_AUTHORIZATION=f"Token {key}").status_code

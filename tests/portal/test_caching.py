@@ -5,12 +5,16 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from portal import caching, services
+from portal import caching
 from portal.models import Submission
+from portal.services.calibration import calibration_ensure
+from portal.services.evaluation import submission_rejudge
+from portal.services.moderation import submission_moderate
+from portal.services.tasks import task_load_from_fixtures
 
 
 @pytest.fixture
-def judged(make_task, create_submission, fake_judge):
+def judged(make_task, create_submission, fake_judge, evaluate):
     """Tasks alpha and beta; judge one submission per call through the services."""
     make_task(slug="alpha")
     make_task(slug="beta", difficulty="Hard")
@@ -19,7 +23,7 @@ def judged(make_task, create_submission, fake_judge):
         submission = create_submission(
             [{"task_id": "alpha", "completion": completion}], model_name=model_name
         )
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
         return Submission.objects.get(pk=submission.pk)
 
     return judge
@@ -65,12 +69,10 @@ def test_hiding_a_submission_removes_it_at_once(client, judged, admin_user, name
     submission = judged("hide-me")
     assert "hide-me" in client.get(reverse(name)).content.decode()
 
-    services.submission_moderate(
-        submission_id=submission.pk, actor=admin_user, action="hide", reason="test"
-    )
+    submission_moderate(submission_id=submission.pk, actor=admin_user, action="hide", reason="test")
     assert "hide-me" not in client.get(reverse(name)).content.decode()
 
-    services.submission_moderate(submission_id=submission.pk, actor=admin_user, action="approve")
+    submission_moderate(submission_id=submission.pk, actor=admin_user, action="approve")
     assert "hide-me" in client.get(reverse(name)).content.decode()
 
 
@@ -78,7 +80,7 @@ def test_rejudging_takes_a_submission_off_the_cached_leaderboard(client, judged)
     submission = judged("rejudged")
     assert "rejudged" in client.get("/").content.decode()
 
-    services.submission_rejudge(submission_id=submission.pk)
+    submission_rejudge(submission_id=submission.pk)
 
     assert "rejudged" not in client.get("/").content.decode()
 
@@ -127,7 +129,7 @@ def test_calibrations_leave_the_leaderboard_cache_alone(judged, make_task):
         caching.public_version(caching.TASKS),
     )
 
-    services.calibration_ensure(task=make_task(slug="gamma"))
+    calibration_ensure(task=make_task(slug="gamma"))
 
     assert caching.public_version(caching.LEADERBOARD) == leaderboard
     assert caching.public_version(caching.TASKS) != tasks
@@ -138,7 +140,7 @@ def test_task_reload_invalidates_both_areas(tiny_task):
     tiny_task.fingerprint = "old"
     tiny_task.save(update_fields=["fingerprint"])
 
-    services.task_load_from_fixtures()
+    task_load_from_fixtures()
 
     assert all(caching.public_version(area) != versions[area] for area in caching.AREAS)
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from portal.models import Calibration, Task
+from portal.services.calibration import calibration_ensure
 from tests.conftest import TEST_TASKS_DIR
 
 
@@ -53,12 +54,12 @@ def test_calibrate_rejects_unknown_tasks(db):
 
 
 def test_calibrate_enqueues_uncalibrated_tasks_by_default(make_task, fake_judge, monkeypatch):
-    from portal import jobs, services
+    from portal import queue as portal_queue
 
     make_task(slug="alpha")
-    services.calibration_ensure(task=make_task(slug="beta"))
+    calibration_ensure(task=make_task(slug="beta"))
     calls = []
-    monkeypatch.setattr(jobs, "calibrate_task_enqueue", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(portal_queue, "calibrate_task_enqueue", lambda **kw: calls.append(kw))
 
     output = run("calibrate")
 

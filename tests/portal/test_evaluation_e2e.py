@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from portal import services
 from portal.models import Calibration, Result, SubmissionStatus, Verdict
+from portal.services.submissions import submission_create
 
 pytestmark = [
     pytest.mark.sandbox,
@@ -57,7 +57,7 @@ def test_submission_is_judged_in_the_sandbox(
         {"task_id": "tiny-sum", "completion": RUNAWAY},
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        submission = services.submission_create(
+        submission = submission_create(
             user=None, model_name="e2e", upload=upload_file(jsonl(*rows))
         )
 

@@ -402,7 +402,8 @@ def test_two_workers_share_one_submission(deployment: Deployment) -> None:
 
 def _fake_judge() -> None:
     """Replace the sandbox with a slow fake that logs each judging (and each aggregation)."""
-    from portal import services
+    from portal import judging
+    from portal.services import evaluation
     from tests.conftest import FakeJudge
 
     judge = FakeJudge()
@@ -423,16 +424,16 @@ def _fake_judge() -> None:
         note(f"judge {code}")
         return judge.judge_sample(task, code, calibration, **kwargs)
 
-    aggregate = services.submission_aggregate
+    aggregate = evaluation.submission_aggregate
 
     def logged_aggregate(*, submission_id: int) -> Any:
         note(f"aggregate {submission_id}")
         return aggregate(submission_id=submission_id)
 
-    services.calibrate_task = judge.calibrate_task
-    services.judge_sample = judge_sample
-    services.submission_aggregate = logged_aggregate
-    services.sandbox.prepare_host = lambda: None
+    judging.calibrate_task = judge.calibrate_task
+    judging.judge_sample = judge_sample
+    judging.prepare_host = lambda: None
+    evaluation.submission_aggregate = logged_aggregate
 
 
 def _main(argv: list[str]) -> None:
@@ -443,8 +444,9 @@ def _main(argv: list[str]) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
 
-    from portal import services
     from portal.models import Reference, Task, TestSuite
+    from portal.services.evaluation import submission_recover_stalled
+    from portal.services.submissions import submission_create
 
     command = argv[0]
     output: Any = None
@@ -475,14 +477,14 @@ def _main(argv: list[str]) -> None:
             for sample in range(SAMPLES_PER_TASK)
         ]
         upload = SimpleUploadedFile("c.jsonl", ("\n".join(rows) + "\n").encode())
-        submission = services.submission_create(user=None, model_name="faults", upload=upload)
+        submission = submission_create(user=None, model_name="faults", upload=upload)
         output = {"id": submission.pk}
     elif command == "worker":
         _fake_judge()
         call_command("rqworker", "evaluate", *argv[1:])
         return
     elif command == "recover":
-        output = services.submission_recover_stalled()
+        output = submission_recover_stalled()
     else:
         raise SystemExit(f"unknown command {command!r}")
     print(json.dumps(output))

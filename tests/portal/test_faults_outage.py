@@ -9,8 +9,14 @@ import pytest
 import redis
 from django.urls import reverse
 
-from portal import services
+from portal import queue as portal_queue
 from portal.models import Result, Submission, SubmissionStatus
+from portal.services import evaluation
+from portal.services.evaluation import (
+    submission_enqueue_evaluation,
+    submission_recover_stalled,
+    submission_requeue,
+)
 from tests.conftest import TEST_REDIS_URL
 
 QUEUES = ("evaluate", "calibrate", "default")
@@ -61,11 +67,11 @@ def test_an_upload_while_redis_is_down_is_queued_and_runs_when_it_returns(
     assert "Error" in caplog.text  # the failed enqueue is logged
     # The detector cannot reach Redis either: it fails loudly, and changes nothing.
     with pytest.raises(redis.ConnectionError):
-        services.submission_recover_stalled()
+        submission_recover_stalled()
 
     settings.RQ_QUEUES = {name: {"URL": OWN_REDIS_URL} for name in QUEUES}
-    assert services.submission_recover_stalled() == {"enqueued": [submission.pk], "resumed": []}
-    assert services.submission_recover_stalled() == {"enqueued": [], "resumed": []}
+    assert submission_recover_stalled() == {"enqueued": [submission.pk], "resumed": []}
+    assert submission_recover_stalled() == {"enqueued": [], "resumed": []}
     queue = django_rq.get_queue("evaluate")
     assert queue.job_ids == [f"evaluate-submission-{submission.pk}-chunk-0"]
 
@@ -93,12 +99,10 @@ def test_a_job_rq_gave_up_on_is_visible_to_staff(
     from django_rq.settings import get_queues_map
     from rq import SimpleWorker
 
-    from portal import jobs
-
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "x"}])
     queue = django_rq.get_queue("evaluate")
-    [job_id] = services.submission_enqueue_evaluation(submission_id=submission.pk)
+    [job_id] = submission_enqueue_evaluation(submission_id=submission.pk)
     job = queue.fetch_job(job_id)
     job.retries_left = 0  # the last retry
     job.save()
@@ -106,7 +110,7 @@ def test_a_job_rq_gave_up_on_is_visible_to_staff(
     def broken(**kwargs):
         raise RuntimeError("the sandbox is not ready on this host")
 
-    monkeypatch.setattr(services, "submission_evaluate_chunk", broken)
+    monkeypatch.setattr(evaluation, "submission_evaluate_chunk", broken)
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
     submission.refresh_from_db()
@@ -125,5 +129,7 @@ def test_a_job_rq_gave_up_on_is_visible_to_staff(
     assert failed_list.status_code == 200 and job_id in failed_list.content.decode()
     assert client.get(f"/admin/django-rq/queues/{index}/failed/").status_code == 302  # staff only
     # Requeued from the admin: the failed job makes way for a fresh one.
-    assert services.submission_requeue(submission_id=submission.pk)
-    assert jobs.chunk_is_alive(submission_id=submission.pk, index=0) is False  # not committed
+    assert submission_requeue(submission_id=submission.pk)
+    # Not enqueued yet (the requeue's enqueue waits for a commit): the failed job is still there.
+    old = queue.fetch_job(portal_queue.evaluate_job_id(submission.pk, 0))
+    assert old is not None and not portal_queue.job_is_alive(old)

@@ -15,8 +15,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from portal import services
+from portal import queue
 from portal.models import Result, Submission
+from portal.services.accounts import api_token_create
 
 N_CASES = 1008  # 72 of each kind
 MAX_UPLOAD_BYTES = 200_000
@@ -233,7 +234,7 @@ def _check_messages(case: Case, messages: list[str]) -> None:
 @pytest.fixture
 def api_key(django_user_model: Any) -> str:
     user = django_user_model.objects.create_user("fuzzer", password="not-used-here")
-    return services.api_token_create(user=user).key
+    return api_token_create(user=user).key
 
 
 def test_a_thousand_bad_uploads_get_useful_4xx_answers_and_store_nothing(
@@ -280,7 +281,7 @@ def test_a_good_upload_after_the_bad_ones_is_stored_whole(
 ) -> None:
     for slug in TASKS:
         make_task(slug=slug)
-    monkeypatch.setattr(services.jobs, "submission_evaluate_enqueue", lambda **kwargs: [])
+    monkeypatch.setattr(queue, "submission_evaluate_enqueue", lambda **kwargs: [])
     rows = [json.dumps({"task_id": t, "completion": CODE}) for t in TASKS for _ in range(3)]
     upload = SimpleUploadedFile("c.jsonl", ("\n".join(rows) + "\n").encode())
 

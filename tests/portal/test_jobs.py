@@ -4,8 +4,10 @@ import django_rq
 import pytest
 import redis
 
-from portal import jobs, services
+from portal import jobs, queue as portal_queue
 from portal.models import SubmissionStatus
+from portal.services.calibration import calibration_enqueue
+from portal.services.submissions import submission_create
 from tests.conftest import TEST_REDIS_URL
 
 
@@ -23,9 +25,9 @@ def test_redis():
 
 
 def test_submission_evaluate_enqueue_makes_a_job_per_chunk(db, test_redis):
-    chunks = [jobs.Chunk(0, (1, 2), 3), jobs.Chunk(1, (5,), 1)]
+    chunks = [portal_queue.Chunk(0, (1, 2), 3), portal_queue.Chunk(1, (5,), 1)]
 
-    ids = jobs.submission_evaluate_enqueue(submission_id=42, chunks=chunks)
+    ids = portal_queue.submission_evaluate_enqueue(submission_id=42, chunks=chunks)
 
     assert ids == ["evaluate-submission-42-chunk-0", "evaluate-submission-42-chunk-1"]
     queue = django_rq.get_queue("evaluate")
@@ -34,13 +36,13 @@ def test_submission_evaluate_enqueue_makes_a_job_per_chunk(db, test_redis):
     assert job.origin == "evaluate"
     assert job.args == (42, [1, 2])
     assert job.timeout == (
-        jobs.EVALUATE_BASE_TIMEOUT_S
-        + 2 * jobs.EVALUATE_PER_TASK_TIMEOUT_S
-        + 3 * jobs.EVALUATE_PER_SAMPLE_TIMEOUT_S
+        portal_queue.EVALUATE_BASE_TIMEOUT_S
+        + 2 * portal_queue.EVALUATE_PER_TASK_TIMEOUT_S
+        + 3 * portal_queue.EVALUATE_PER_SAMPLE_TIMEOUT_S
     )
-    assert job.retries_left == jobs.EVALUATE_RETRY.max
+    assert job.retries_left == portal_queue.EVALUATE_RETRY.max
     # A chunk whose job still waits is not enqueued twice.
-    assert jobs.submission_evaluate_enqueue(submission_id=42, chunks=chunks) == []
+    assert portal_queue.submission_evaluate_enqueue(submission_id=42, chunks=chunks) == []
     assert queue.count == 2
 
 
@@ -54,7 +56,7 @@ def test_upload_enqueues_only_after_commit(
         submission = create_submission([{"task_id": "alpha", "completion": "x"}])
         assert queue.job_ids == []
 
-    assert queue.job_ids == [jobs.evaluate_job_id(submission.pk, 0)]
+    assert queue.job_ids == [portal_queue.evaluate_job_id(submission.pk, 0)]
 
 
 def test_calibrate_task_enqueue_skips_a_job_already_waiting(
@@ -62,7 +64,7 @@ def test_calibrate_task_enqueue_skips_a_job_already_waiting(
 ):
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            jobs.calibrate_task_enqueue(task_id=7, fingerprint="abcdef0123456789ff")
+            portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="abcdef0123456789ff")
 
     queue = django_rq.get_queue("calibrate")
     assert queue.job_ids == ["calibrate-task-7-abcdef0123456789"]
@@ -76,7 +78,7 @@ def test_calibration_enqueue_enqueues_each_task(
     make_task(slug="beta")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.calibration_enqueue(slugs=["beta"]) == ["beta"]
+        assert calibration_enqueue(slugs=["beta"]) == ["beta"]
     assert django_rq.get_queue("calibrate").count == 1
 
 
@@ -85,7 +87,7 @@ def test_evaluate_job_runs_the_service(
 ):
     make_task(slug="alpha")
     with django_capture_on_commit_callbacks(execute=True):
-        submission = services.submission_create(
+        submission = submission_create(
             user=None,
             model_name="m",
             upload=upload_file(b'{"task_id": "alpha", "completion": "FAST"}'),

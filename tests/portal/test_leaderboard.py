@@ -9,13 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluator.host import HARNESS_VERSION
-from portal import selectors, services
+from evaluator.host import HARNESS_VERSION, SCORING_VERSION
+from portal import selectors
 from portal.models import Moderation, Result, Submission, SubmissionStatus, Verdict, Weights
+from portal.services.accounts import api_token_create
+from portal.services.submissions import SubmissionDuplicate, SubmissionMetadata, submission_create
 
 
 @pytest.fixture
-def judged(make_task, create_submission, fake_judge):
+def judged(make_task, create_submission, fake_judge, evaluate):
     """Create tasks alpha (Easy), beta (Hard) and gamma (Medium); judge one submission a call."""
     make_task(slug="alpha", title="Alpha Problem")
     make_task(slug="beta", difficulty="Hard")
@@ -23,7 +25,7 @@ def judged(make_task, create_submission, fake_judge):
 
     def judge(rows, model_name="m", **metadata):
         submission = create_submission(rows, model_name=model_name, **metadata)
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
         submission.refresh_from_db()
         return submission
 
@@ -124,26 +126,26 @@ def test_same_file_twice_is_refused_with_a_link(uploader_client, make_task, json
 
 def test_same_model_and_version_is_refused(make_task, jsonl, upload_file):
     make_task(slug="alpha")
-    meta = services.SubmissionMetadata(model_version="2024-08-06")
-    services.submission_create(
+    meta = SubmissionMetadata(model_version="2024-08-06")
+    submission_create(
         user=None,
         model_name="GPT-X",
         metadata=meta,
         upload=upload_file(jsonl({"task_id": "alpha", "completion": "x"})),
     )
 
-    with pytest.raises(services.SubmissionDuplicate, match="gpt-x 2024-08-06 was already"):
-        services.submission_create(
+    with pytest.raises(SubmissionDuplicate, match="gpt-x 2024-08-06 was already"):
+        submission_create(
             user=None,
             model_name="gpt-x",
             metadata=meta,
             upload=upload_file(jsonl({"task_id": "alpha", "completion": "y"})),
         )
     # Another version of the same model is welcome.
-    services.submission_create(
+    submission_create(
         user=None,
         model_name="gpt-x",
-        metadata=services.SubmissionMetadata(model_version="2024-11-20"),
+        metadata=SubmissionMetadata(model_version="2024-11-20"),
         upload=upload_file(jsonl({"task_id": "alpha", "completion": "y"})),
     )
     assert Submission.objects.count() == 2
@@ -152,10 +154,10 @@ def test_same_model_and_version_is_refused(make_task, jsonl, upload_file):
 def test_a_failed_submission_may_be_submitted_again(make_task, jsonl, upload_file):
     make_task(slug="alpha")
     data = jsonl({"task_id": "alpha", "completion": "x"})
-    first = services.submission_create(user=None, model_name="m", upload=upload_file(data))
+    first = submission_create(user=None, model_name="m", upload=upload_file(data))
     Submission.objects.filter(pk=first.pk).update(status=SubmissionStatus.ERROR)
 
-    again = services.submission_create(user=None, model_name="m", upload=upload_file(data))
+    again = submission_create(user=None, model_name="m", upload=upload_file(data))
 
     assert again.pk != first.pk and again.content_sha256 == first.content_sha256
 
@@ -164,7 +166,7 @@ def test_api_answers_409_for_a_duplicate(client, make_task, jsonl, upload_file):
     from django.contrib.auth.models import User
 
     make_task(slug="alpha")
-    token = services.api_token_create(user=User.objects.create_user("bot"))
+    token = api_token_create(user=User.objects.create_user("bot"))
     data = jsonl({"task_id": "alpha", "completion": "x"})
     headers = {"Authorization": f"Token {token.key}"}
     url = reverse("portal:api_submissions")
@@ -195,6 +197,7 @@ def _row(name, beyond, pass_at_1=0.5, ci=None, **fields):
         tasks_total=2,
         task_set=fields.pop("task_set", selectors.task_set_fingerprint()),
         harness_version=fields.pop("harness_version", HARNESS_VERSION),
+        scoring_version=fields.pop("scoring_version", SCORING_VERSION),
         moderation=fields.pop("moderation", Moderation.APPROVED),
         **fields,
     )
@@ -270,13 +273,14 @@ def test_stale_rows_are_marked_and_can_be_hidden(client, db):
     _row("fresh", 0.5)
     _row("old-harness", 0.6, harness_version="h0")
     _row("old-tasks", 0.7, task_set="0" * 64)
+    _row("old-rule", 0.8, scoring_version="s0")
 
     response = client.get(reverse("portal:leaderboard"))
     hidden = client.get(reverse("portal:leaderboard") + "?stale=0")
 
     rows = {row.model_name: row.stale for row in response.context["rows"]}
-    assert rows == {"old-tasks": True, "old-harness": True, "fresh": False}
-    assert response.content.decode().count('class="is-stale"') == 2
+    assert rows == {"old-rule": True, "old-tasks": True, "old-harness": True, "fresh": False}
+    assert response.content.decode().count('class="is-stale"') == 3
     assert [row.model_name for row in hidden.context["rows"]] == ["fresh"]
 
 
@@ -402,6 +406,7 @@ def test_status_reports_eta_and_newly_judged_results(client, make_task, create_s
             "id": first.pk,
             "verdict": "passed",
             "verdict_label": "passed",
+            "verdict_class": "verdict verdict-passed tone-ok",
             "runtime": "2.00 ms",
             "beyond": "75.0",
             "percentile": "80.0%",
@@ -555,6 +560,6 @@ def test_scatter_and_failure_charts_escape_model_names(db):
 
     assert scatter["data"][0]["text"] == ["&lt;b&gt;x&lt;/b&gt;"]
     assert scatter["data"][0]["error_y"]["array"] == pytest.approx([10.0])
-    assert [trace["name"] for trace in failures["data"]] == ["passed", "timeout"]
+    assert [trace["name"] for trace in failures["data"]] == ["passed", "time limit"]
     assert failures["data"][0]["x"][0][0] == "&lt;b&gt;x&lt;/b&gt;"
     assert failures["layout"]["barmode"] == "stack"

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from portal import selectors, services
+from portal import selectors
 from portal.models import (
     AuditLog,
     BatchStatus,
@@ -17,6 +17,18 @@ from portal.models import (
     SubmissionStatus,
     Task,
 )
+from portal.services.accounts import api_token_create, moderators_group_ensure
+from portal.services.moderation import (
+    FlagInvalid,
+    ModerationError,
+    flag_create,
+    flag_resolve,
+    rejudge_batch_create,
+    rejudge_batch_run,
+    submission_moderate,
+    user_set_trusted,
+)
+from portal.services.submissions import submission_create
 
 User = get_user_model()
 
@@ -24,7 +36,7 @@ User = get_user_model()
 def _moderator():
     """A staff member of the Moderators group (created by migration 0004)."""
     user = User.objects.create_user("mod", password="mod-password-1", is_staff=True)
-    user.groups.add(services.moderators_group_ensure())
+    user.groups.add(moderators_group_ensure())
     return user
 
 
@@ -42,18 +54,18 @@ def people(db):
 
 
 @pytest.fixture
-def pending(people, make_task, create_submission, fake_judge):
+def pending(people, make_task, create_submission, fake_judge, evaluate):
     """A finished entry of `owner`, waiting for review."""
     make_task(slug="alpha")
     submission = create_submission(FAST, model_name="awaiting", user=people["owner"])
     Submission.objects.filter(pk=submission.pk).update(moderation=Moderation.PENDING)
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
     submission.refresh_from_db()
     return submission
 
 
 def _upload_as(user, upload_file, name="m"):
-    return services.submission_create(
+    return submission_create(
         user=user, model_name=name, upload=upload_file(b'{"task_id": "alpha", "completion": "x"}')
     )
 
@@ -94,7 +106,7 @@ def test_a_pending_entry_is_scored_but_not_public_until_approved(client, pending
     assert pending.status == SubmissionStatus.DONE and pending.pass_at_1 == 1.0
     assert "awaiting" not in client.get(reverse("portal:leaderboard")).content.decode()
 
-    services.submission_moderate(
+    submission_moderate(
         submission_id=pending.pk, actor=people["staff"], action=ModerationAction.APPROVE
     )
 
@@ -110,8 +122,8 @@ def test_a_pending_entry_is_scored_but_not_public_until_approved(client, pending
 
 @pytest.mark.parametrize("action", [ModerationAction.HIDE, ModerationAction.REJECT])
 def test_hide_and_reject_need_a_reason(pending, people, action):
-    with pytest.raises(services.ModerationError, match="reason"):
-        services.submission_moderate(
+    with pytest.raises(ModerationError, match="reason"):
+        submission_moderate(
             submission_id=pending.pk, actor=people["staff"], action=action, reason="  "
         )
 
@@ -120,15 +132,15 @@ def test_hide_and_reject_need_a_reason(pending, people, action):
 
 
 def test_an_action_that_does_not_apply_is_refused_and_not_recorded(pending, people):
-    services.submission_moderate(
+    submission_moderate(
         submission_id=pending.pk,
         actor=people["staff"],
         action=ModerationAction.REJECT,
         reason="spam",
     )
 
-    with pytest.raises(services.ModerationError, match="rejected"):
-        services.submission_moderate(
+    with pytest.raises(ModerationError, match="rejected"):
+        submission_moderate(
             submission_id=pending.pk,
             actor=people["staff"],
             action=ModerationAction.REJECT,
@@ -144,9 +156,7 @@ def test_reject_then_reopen_then_approve_keeps_the_whole_history(pending, people
         (ModerationAction.REOPEN, "metadata added"),
         (ModerationAction.APPROVE, ""),
     ):
-        services.submission_moderate(
-            submission_id=pending.pk, actor=staff, action=action, reason=reason
-        )
+        submission_moderate(submission_id=pending.pk, actor=staff, action=action, reason=reason)
 
     history = list(selectors.submission_moderation_history(submission=pending))
     assert [entry.action for entry in history] == ["approve", "reopen", "reject"]
@@ -156,7 +166,7 @@ def test_reject_then_reopen_then_approve_keeps_the_whole_history(pending, people
 
 
 def test_owner_sees_the_state_and_reason_of_a_rejected_entry(client, pending, people):
-    services.submission_moderate(
+    submission_moderate(
         submission_id=pending.pk,
         actor=people["staff"],
         action=ModerationAction.REJECT,
@@ -172,11 +182,9 @@ def test_owner_sees_the_state_and_reason_of_a_rejected_entry(client, pending, pe
 
 def test_the_public_log_lists_actions_on_public_entries_only(client, pending, people, judged):
     staff = people["staff"]
-    services.submission_moderate(
-        submission_id=pending.pk, actor=staff, action=ModerationAction.APPROVE
-    )
+    submission_moderate(submission_id=pending.pk, actor=staff, action=ModerationAction.APPROVE)
     gone = judged([{"task_id": "alpha", "completion": "FAST"}], model_name="later-hidden")
-    services.submission_moderate(
+    submission_moderate(
         submission_id=gone.pk, actor=staff, action=ModerationAction.HIDE, reason="secret reason"
     )
 
@@ -187,14 +195,14 @@ def test_the_public_log_lists_actions_on_public_entries_only(client, pending, pe
 
 
 @pytest.fixture
-def judged(make_task, create_submission, fake_judge):
+def judged(make_task, create_submission, fake_judge, evaluate):
     """Judge a public entry on task alpha (created once)."""
 
     def judge(rows, model_name="m", **fields):
         if not Task.objects.filter(slug="alpha").exists():
             make_task(slug="alpha")
         submission = create_submission(rows, model_name=model_name, **fields)
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
         submission.refresh_from_db()
         return submission
 
@@ -203,9 +211,7 @@ def judged(make_task, create_submission, fake_judge):
 
 def test_users_flag_a_public_entry_once_and_staff_resolve_it(client, pending, people):
     staff = people["staff"]
-    services.submission_moderate(
-        submission_id=pending.pk, actor=staff, action=ModerationAction.APPROVE
-    )
+    submission_moderate(submission_id=pending.pk, actor=staff, action=ModerationAction.APPROVE)
     client.force_login(people["other"])
     url = reverse("portal:submission_flag", args=[pending.pk])
 
@@ -217,8 +223,8 @@ def test_users_flag_a_public_entry_once_and_staff_resolve_it(client, pending, pe
     flag = Flag.objects.get()
     assert (flag.user, flag.reason, flag.is_open) == (people["other"], "the version is wrong", True)
 
-    assert services.flag_resolve(flag_id=flag.pk, actor=staff, resolution="version fixed")
-    assert not services.flag_resolve(flag_id=flag.pk, actor=staff, resolution="twice")
+    assert flag_resolve(flag_id=flag.pk, actor=staff, resolution="version fixed")
+    assert not flag_resolve(flag_id=flag.pk, actor=staff, resolution="twice")
     flag.refresh_from_db()
     assert not flag.is_open and flag.resolved_by == staff
     assert AuditLog.objects.filter(action=ModerationAction.FLAG_RESOLVE).count() == 1
@@ -228,14 +234,14 @@ def test_users_flag_a_public_entry_once_and_staff_resolve_it(client, pending, pe
 
 
 def test_flags_need_a_reason_and_a_public_entry_not_ones_own(client, pending, people):
-    with pytest.raises(services.FlagInvalid, match="Only public"):
-        services.flag_create(submission=pending, user=people["other"], reason="x")
+    with pytest.raises(FlagInvalid, match="Only public"):
+        flag_create(submission=pending, user=people["other"], reason="x")
     Submission.objects.filter(pk=pending.pk).update(moderation=Moderation.APPROVED)
     pending.refresh_from_db()
-    with pytest.raises(services.FlagInvalid, match="Say what"):
-        services.flag_create(submission=pending, user=people["other"], reason=" ")
-    with pytest.raises(services.FlagInvalid, match="your own"):
-        services.flag_create(submission=pending, user=people["owner"], reason="mine")
+    with pytest.raises(FlagInvalid, match="Say what"):
+        flag_create(submission=pending, user=people["other"], reason=" ")
+    with pytest.raises(FlagInvalid, match="your own"):
+        flag_create(submission=pending, user=people["owner"], reason="mine")
     assert not Flag.objects.exists()
 
 
@@ -254,8 +260,8 @@ def test_flagging_a_private_entry_is_404_and_anonymous_flags_go_to_sign_in(clien
 def test_trust_is_recorded_and_only_changes_once(people):
     staff, owner = people["staff"], people["owner"]
 
-    assert services.user_set_trusted(user=owner, actor=staff, trusted=True, reason="known lab")
-    assert not services.user_set_trusted(user=owner, actor=staff, trusted=True)
+    assert user_set_trusted(user=owner, actor=staff, trusted=True, reason="known lab")
+    assert not user_set_trusted(user=owner, actor=staff, trusted=True)
 
     assert Profile.objects.get(user=owner).trusted
     log = AuditLog.objects.get()
@@ -270,7 +276,7 @@ def test_batch_rejudge_runs_in_the_background_with_progress_and_records_each(
     judged_before = len(fake_judge.judged)
 
     with django_capture_on_commit_callbacks(execute=True):
-        batch = services.rejudge_batch_create(
+        batch = rejudge_batch_create(
             actor=people["staff"],
             submission_ids=[first.pk, second.pk, first.pk],
             description="harness 2 → 3",
@@ -292,14 +298,14 @@ def test_batch_rejudge_runs_in_the_background_with_progress_and_records_each(
 def test_a_batch_resumes_after_the_submissions_it_already_handled(judged, people, monkeypatch):
     first = judged(FAST, model_name="one")
     second = judged(FAST, model_name="two")
-    monkeypatch.setattr("portal.jobs.rejudge_batch_enqueue", lambda **kwargs: None)
-    batch = services.rejudge_batch_create(
+    monkeypatch.setattr("portal.queue.rejudge_batch_enqueue", lambda **kwargs: None)
+    batch = rejudge_batch_create(
         actor=people["staff"], submission_ids=[first.pk, second.pk], description="all"
     )
     RejudgeBatch.objects.filter(pk=batch.pk).update(done=1, status=BatchStatus.RUNNING)
     RejudgeBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.QUEUED)
 
-    services.rejudge_batch_run(batch_id=batch.pk)
+    rejudge_batch_run(batch_id=batch.pk)
 
     batch.refresh_from_db()
     assert (batch.status, batch.done) == (BatchStatus.DONE, 2)
@@ -309,7 +315,7 @@ def test_a_batch_resumes_after_the_submissions_it_already_handled(judged, people
 
 def test_admin_batch_rejudge_action_creates_a_batch(admin_client, judged, monkeypatch):
     first = judged(FAST, model_name="one")
-    monkeypatch.setattr("portal.jobs.rejudge_batch_enqueue", lambda **kwargs: None)
+    monkeypatch.setattr("portal.queue.rejudge_batch_enqueue", lambda **kwargs: None)
 
     response = admin_client.post(
         reverse("admin:portal_submission_changelist") + "?status__exact=done",
@@ -326,7 +332,7 @@ def test_admin_batch_rejudge_action_creates_a_batch(admin_client, judged, monkey
 
 
 def test_the_audit_log_cannot_be_edited_in_the_admin(admin_client, pending, people):
-    services.submission_moderate(
+    submission_moderate(
         submission_id=pending.pk, actor=people["staff"], action=ModerationAction.APPROVE
     )
     entry = AuditLog.objects.get()
@@ -363,7 +369,7 @@ def test_a_duplicate_of_another_users_private_entry_is_refused_without_naming_it
             "model_name": "awaiting",
             "file": upload_file(jsonl({"task_id": "alpha", "completion": "y"})),
         },
-        HTTP_AUTHORIZATION=f"Token {services.api_token_create(user=people['other']).key}",
+        HTTP_AUTHORIZATION=f"Token {api_token_create(user=people['other']).key}",
     )
 
     assert page.status_code == 409

@@ -9,7 +9,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, reverse
 
-from portal import services
+from portal.services.accounts import api_token_create
 from portal.urls import portal_patterns
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
@@ -102,16 +102,16 @@ def test_every_operation_documents_its_errors(spec):
 
 
 def test_responses_carry_the_documented_required_keys(
-    spec, client, make_task, create_submission, fake_judge
+    spec, client, make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha")
     owner = get_user_model().objects.create_user("owner", password="x-long-password")
-    key = services.api_token_create(user=owner).key
+    key = api_token_create(user=owner).key
     auth = {"Authorization": f"Token {key}"}
     submission = create_submission(
         [{"task_id": "alpha", "completion": "FAST"}], user=owner, moderation="approved"
     )
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
     calls = {
         ("/api/submissions/", "get"): client.get(reverse("portal:api_submissions"), headers=auth),
         ("/api/submissions/{id}/", "get"): client.get(

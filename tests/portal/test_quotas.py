@@ -7,8 +7,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import selectors, services
+from portal import selectors
 from portal.models import Submission, SubmissionStatus
+from portal.services.accounts import api_token_create
+from portal.services.submissions import UploadThrottled
 
 ROW = {"task_id": "alpha", "completion": "x"}
 
@@ -41,7 +43,7 @@ def test_daily_quota_refuses_with_the_seconds_until_the_oldest_upload_leaves(
     _age(_upload(create_submission, uploader, "old"), hours=23)
     _age(_upload(create_submission, uploader, "new"), hours=1)
 
-    with pytest.raises(services.UploadThrottled) as refused:
+    with pytest.raises(UploadThrottled) as refused:
         _upload(create_submission, uploader, "third")
 
     # 23 h old: it leaves the 24 h window in one hour.
@@ -64,7 +66,7 @@ def test_failed_submissions_count_toward_the_daily_quota(limits, uploader, creat
     for name in ("a", "b"):
         _age(_upload(create_submission, uploader, name), hours=2, status=SubmissionStatus.ERROR)
 
-    with pytest.raises(services.UploadThrottled):
+    with pytest.raises(UploadThrottled):
         _upload(create_submission, uploader, "c")
 
 
@@ -73,7 +75,7 @@ def test_queued_at_once_limit(limits, uploader, create_submission):
     limits.MERCURY_MAX_QUEUED_PER_USER = 1
     first = _upload(create_submission, uploader, "a")
 
-    with pytest.raises(services.UploadThrottled) as refused:
+    with pytest.raises(UploadThrottled) as refused:
         _upload(create_submission, uploader, "b")
     assert refused.value.retry_after == 60
     assert "at most 1 at once" in str(refused.value)
@@ -108,7 +110,7 @@ def test_api_answers_429_with_retry_after(
 ):
     _age(_upload(create_submission, uploader, "a"), hours=20)
     _age(_upload(create_submission, uploader, "b"), hours=3)
-    key = services.api_token_create(user=uploader).key
+    key = api_token_create(user=uploader).key
 
     response = client.post(
         reverse("portal:api_submissions"),

@@ -21,7 +21,7 @@ import redis
 from rq.exceptions import AbandonedJobError
 from rq.job import Job, JobStatus
 
-from portal import jobs, queue_state
+from portal import queue as portal_queue, queue_state
 from portal.models import BatchStatus, RejudgeBatch, SubmissionStatus
 from portal.services import recovery
 
@@ -81,7 +81,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def connection(redis_url: str, settings: Any) -> Iterator[redis.Redis]:
     """The module's Redis, empty, as every queue's."""
-    settings.RQ_QUEUES = {name: {"URL": redis_url, "DEFAULT_TIMEOUT": 600} for name in jobs.QUEUES}
+    settings.RQ_QUEUES = {
+        name: {"URL": redis_url, "DEFAULT_TIMEOUT": 600} for name in portal_queue.QUEUES
+    }
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     yield client
@@ -130,46 +132,48 @@ def _traces(connection: redis.Redis, job_id: str) -> list[str]:
 
 @pytest.mark.parametrize("aged", [False, True], ids=["at-once", "inside-the-ttl-window"])
 def test_calibration_enqueue_replaces_the_job_a_killed_worker_left(db, connection, redis_url, aged):
-    job = jobs.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
-    execution_key = _start_and_kill(redis_url, jobs.CALIBRATE_QUEUE)
+    job = portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
+    execution_key = _start_and_kill(redis_url, portal_queue.CALIBRATE_QUEUE)
     if aged:
         _inside_the_ttl_window(connection, execution_key)
         # RQ's own delete fails on exactly this state (what stopped `make run` from starting).
         with pytest.raises(ValueError, match="not found in Redis"):
             Job.fetch(job.id, connection=connection).delete()
 
-    again = jobs.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
+    again = portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
 
     assert again is not None and again.id == job.id
     assert again.get_status(refresh=True) == JobStatus.QUEUED
-    queue = django_rq.get_queue(jobs.CALIBRATE_QUEUE)
+    queue = django_rq.get_queue(portal_queue.CALIBRATE_QUEUE)
     assert queue.job_ids == [job.id]
     # Nothing of the killed run is left: no started entry, no execution records.
     assert sorted(_traces(connection, job.id)) == sorted([f"rq:job:{job.id}", queue.key])
 
 
 def test_a_half_deleted_record_is_replaced(db, connection):
-    job = jobs.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
+    job = portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
     # A worker's late status write recreates the hash after a delete: no data, no origin.
     connection.delete(f"rq:job:{job.id}")
     connection.hset(f"rq:job:{job.id}", mapping={"status": "started", "worker_name": "gone"})
-    connection.zadd(f"rq:wip:{jobs.CALIBRATE_QUEUE}", {f"{job.id}:deadbeef": time.time() + 60})
+    connection.zadd(
+        f"rq:wip:{portal_queue.CALIBRATE_QUEUE}", {f"{job.id}:deadbeef": time.time() + 60}
+    )
 
-    again = jobs.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
+    again = portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
 
     assert again is not None
     assert Job.fetch(job.id, connection=connection).get_status() == JobStatus.QUEUED
-    assert connection.zcard(f"rq:wip:{jobs.CALIBRATE_QUEUE}") == 0
+    assert connection.zcard(f"rq:wip:{portal_queue.CALIBRATE_QUEUE}") == 0
 
 
 def test_a_queued_record_missing_from_its_queue_counts_as_dead(db, connection):
-    job = jobs.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
-    queue = django_rq.get_queue(jobs.CALIBRATE_QUEUE)
+    job = portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40)
+    queue = django_rq.get_queue(portal_queue.CALIBRATE_QUEUE)
     assert queue_state.job_is_alive(job)
     connection.lrem(queue.key, 0, job.id)  # dequeued by a worker killed before it started it
 
     assert not queue_state.job_is_alive(job)
-    assert jobs.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40) is not None
+    assert portal_queue.calibrate_task_enqueue(task_id=7, fingerprint="f" * 40) is not None
     assert queue.job_ids == [job.id]
 
 
@@ -190,10 +194,10 @@ def test_recovery_requeues_calibrations_and_submissions_a_killed_run_left(
     alpha = make_task(slug="alpha")
     make_task(slug="beta")
     submission = create_submission([{"task_id": "alpha", "completion": "x"}])
-    jobs.calibrate_task_enqueue(task_id=alpha.pk, fingerprint=alpha.fingerprint)
-    execution_key = _start_and_kill(redis_url, jobs.CALIBRATE_QUEUE)
-    chunk_job = jobs.evaluate_job_id(submission.pk, 0)  # queued when the upload committed
-    chunk_execution = _start_and_kill(redis_url, jobs.EVALUATE_QUEUE)
+    portal_queue.calibrate_task_enqueue(task_id=alpha.pk, fingerprint=alpha.fingerprint)
+    execution_key = _start_and_kill(redis_url, portal_queue.CALIBRATE_QUEUE)
+    chunk_job = portal_queue.evaluate_job_id(submission.pk, 0)  # queued when the upload committed
+    chunk_execution = _start_and_kill(redis_url, portal_queue.EVALUATE_QUEUE)
     submission.status = SubmissionStatus.RUNNING
     submission.save(update_fields=["status"])
     if aged:
@@ -206,16 +210,16 @@ def test_recovery_requeues_calibrations_and_submissions_a_killed_run_left(
     assert report.calibrations_queued == ["beta"]  # never queued before: not a recovery
     assert report.submissions_requeued == [submission.pk]
     assert sorted(report.records_discarded) == sorted(
-        [jobs.calibrate_job_id(alpha.pk, alpha.fingerprint), chunk_job]
+        [portal_queue.calibrate_job_id(alpha.pk, alpha.fingerprint), chunk_job]
     )
     assert report.summary().startswith(
         "re-queued 1 calibration and 1 submission left by a previous run; "
         "queued 1 calibration of tasks not yet calibrated on this host"
     )
-    for name in (jobs.CALIBRATE_QUEUE, jobs.EVALUATE_QUEUE):
+    for name in (portal_queue.CALIBRATE_QUEUE, portal_queue.EVALUATE_QUEUE):
         assert connection.zcard(f"rq:wip:{name}") == 0
-    assert len(django_rq.get_queue(jobs.CALIBRATE_QUEUE).job_ids) == 2
-    assert django_rq.get_queue(jobs.EVALUATE_QUEUE).job_ids == [chunk_job]
+    assert len(django_rq.get_queue(portal_queue.CALIBRATE_QUEUE).job_ids) == 2
+    assert django_rq.get_queue(portal_queue.EVALUATE_QUEUE).job_ids == [chunk_job]
     # Run again at once: nothing twice.
     again = recovery.recovery_run()
     assert not again.recovered and not again.records_discarded
@@ -227,10 +231,10 @@ def test_recovery_keeps_a_genuine_failure_for_staff_and_requeues_a_killed_one(
 ):
     failed = create_submission([{"task_id": make_task(slug="a").slug, "completion": "x"}])
     killed = create_submission([{"task_id": make_task(slug="b").slug, "completion": "y"}])
-    queue = django_rq.get_queue(jobs.EVALUATE_QUEUE)
+    queue = django_rq.get_queue(portal_queue.EVALUATE_QUEUE)
     registry = queue.failed_job_registry
     for submission, text in ((failed, "RuntimeError: boom"), (killed, None)):
-        job_id = jobs.evaluate_job_id(submission.pk, 0)  # queued when the upload committed
+        job_id = portal_queue.evaluate_job_id(submission.pk, 0)  # queued when the upload committed
         job = queue.fetch_job(job_id)
         connection.lrem(queue.key, 0, job_id)
         job.set_status(JobStatus.FAILED)
@@ -244,9 +248,9 @@ def test_recovery_keeps_a_genuine_failure_for_staff_and_requeues_a_killed_one(
     report = recovery.recovery_run()
 
     assert report.submissions_requeued == [killed.pk]
-    assert report.failures_kept == [jobs.evaluate_job_id(failed.pk, 0)]
-    assert registry.get_job_ids() == [jobs.evaluate_job_id(failed.pk, 0)]
-    assert queue.job_ids == [jobs.evaluate_job_id(killed.pk, 0)]
+    assert report.failures_kept == [portal_queue.evaluate_job_id(failed.pk, 0)]
+    assert registry.get_job_ids() == [portal_queue.evaluate_job_id(failed.pk, 0)]
+    assert queue.job_ids == [portal_queue.evaluate_job_id(killed.pk, 0)]
 
 
 def test_recovery_requeues_an_unfinished_rejudge_batch_whose_job_is_gone(db, connection):
@@ -257,5 +261,7 @@ def test_recovery_requeues_an_unfinished_rejudge_batch_whose_job_is_gone(db, con
     report = recovery.recovery_run()
 
     assert report.batches_requeued == [batch.pk]
-    assert django_rq.get_queue(jobs.DEFAULT_QUEUE).job_ids == [jobs.rejudge_batch_job_id(batch.pk)]
+    assert django_rq.get_queue(portal_queue.DEFAULT_QUEUE).job_ids == [
+        portal_queue.rejudge_batch_job_id(batch.pk)
+    ]
     assert recovery.recovery_run().batches_requeued == []

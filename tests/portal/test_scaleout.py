@@ -6,8 +6,16 @@ import pytest
 from rq.exceptions import AbandonedJobError
 
 from evaluator.host import HARNESS_VERSION
-from portal import jobs, services
+from portal import jobs, judging, queue
 from portal.models import Calibration, Result, Submission, SubmissionStatus, Verdict
+from portal.services import calibration, evaluation
+from portal.services.evaluation import (
+    MAX_TOTAL_JUDGE_ATTEMPTS,
+    submission_chunks,
+    submission_evaluate_chunk,
+    submission_finish,
+    submission_requeue,
+)
 
 
 @pytest.fixture
@@ -26,13 +34,13 @@ def submission(five_tasks: list[Any], create_submission: Any) -> Any:
 @pytest.fixture
 def aggregations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    aggregate = services.submission_aggregate
+    aggregate = evaluation.submission_aggregate
 
     def counted(*, submission_id: int) -> Any:
         calls.append(submission_id)
         return aggregate(submission_id=submission_id)
 
-    monkeypatch.setattr(services, "submission_aggregate", counted)
+    monkeypatch.setattr(evaluation, "submission_aggregate", counted)
     return calls
 
 
@@ -41,7 +49,7 @@ def test_a_submission_fans_out_in_chunks_of_tasks(
 ):
     enqueued = []
     monkeypatch.setattr(
-        services.jobs, "submission_evaluate_enqueue", lambda **kwargs: enqueued.append(kwargs)
+        queue, "submission_evaluate_enqueue", lambda **kwargs: enqueued.append(kwargs)
     )
     rows = [{"task_id": task.slug, "completion": "FAST"} for task in reversed(five_tasks)]
     rows.append({"task_id": "t1", "completion": "FAST again"})
@@ -54,28 +62,24 @@ def test_a_submission_fans_out_in_chunks_of_tasks(
         {
             "submission_id": created.pk,
             "chunks": [
-                jobs.Chunk(0, (t1, t2), 3),
-                jobs.Chunk(1, (t3, t4), 2),
-                jobs.Chunk(2, (t5,), 1),
+                queue.Chunk(0, (t1, t2), 3),
+                queue.Chunk(1, (t3, t4), 2),
+                queue.Chunk(2, (t5,), 1),
             ],
         }
     ]
 
 
 def test_the_last_chunk_to_finish_aggregates_once(submission, fake_judge, aggregations):
-    chunks = services.submission_chunks(submission_id=submission.pk)
+    chunks = submission_chunks(submission_id=submission.pk)
     assert len(chunks) == 3
 
     for chunk in reversed(chunks[1:]):
-        assert services.submission_evaluate_chunk(
-            submission_id=submission.pk, task_ids=list(chunk.task_ids)
-        )
+        assert submission_evaluate_chunk(submission_id=submission.pk, task_ids=list(chunk.task_ids))
         submission.refresh_from_db()
         assert submission.status == SubmissionStatus.RUNNING
         assert submission.pass_at_1 is None
-    assert services.submission_evaluate_chunk(
-        submission_id=submission.pk, task_ids=list(chunks[0].task_ids)
-    )
+    assert submission_evaluate_chunk(submission_id=submission.pk, task_ids=list(chunks[0].task_ids))
 
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.DONE
@@ -84,7 +88,7 @@ def test_the_last_chunk_to_finish_aggregates_once(submission, fake_judge, aggreg
     assert aggregations == [submission.pk]
     # A chunk that runs again (a doubled or retried job) changes nothing.
     judged = len(fake_judge.judged)
-    assert not services.submission_evaluate_chunk(
+    assert not submission_evaluate_chunk(
         submission_id=submission.pk, task_ids=list(chunks[0].task_ids)
     )
     assert len(fake_judge.judged) == judged and aggregations == [submission.pk]
@@ -96,8 +100,8 @@ def test_submission_finish_is_a_compare_and_swap(submission, aggregations):
     )
     Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.RUNNING)
 
-    assert services.submission_finish(submission_id=submission.pk) is True
-    assert services.submission_finish(submission_id=submission.pk) is False
+    assert submission_finish(submission_id=submission.pk) is True
+    assert submission_finish(submission_id=submission.pk) is False
     assert aggregations == [submission.pk]
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.DONE
@@ -107,7 +111,7 @@ def test_submission_finish_is_a_compare_and_swap(submission, aggregations):
 def test_a_pending_sample_keeps_the_submission_running(submission, aggregations):
     Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.RUNNING)
 
-    assert services.submission_finish(submission_id=submission.pk) is False
+    assert submission_finish(submission_id=submission.pk) is False
     assert aggregations == []
 
 
@@ -130,14 +134,14 @@ def test_a_chunk_uses_only_its_own_hosts_calibration(
         seen_hosts.append(calibration.host)
         return judge(task, code, calibration, **kwargs)
 
-    monkeypatch.setattr(services, "judge_sample", judge_sample)
-    monkeypatch.setattr(services, "host_fingerprint", lambda: "host-a")
+    monkeypatch.setattr(judging, "judge_sample", judge_sample)
+    monkeypatch.setattr(calibration, "host_fingerprint", lambda: "host-a")
     monkeypatch.setattr(
         fake_judge, "calibrate_task", _calibrating_as("host-a", fake_judge.calibrate_task)
     )
-    monkeypatch.setattr(services, "calibrate_task", fake_judge.calibrate_task)
+    monkeypatch.setattr(judging, "calibrate_task", fake_judge.calibrate_task)
 
-    services.submission_evaluate_chunk(submission_id=submission.pk, task_ids=[t1.pk])
+    submission_evaluate_chunk(submission_id=submission.pk, task_ids=[t1.pk])
 
     assert seen_hosts == ["host-a", "host-a"]
     assert fake_judge.calibrations == ["t1"]  # measured here, not borrowed from host-b
@@ -155,11 +159,11 @@ def _calibrating_as(host: str, calibrate: Any) -> Any:
     return calibrate_task
 
 
-def test_a_sample_that_kills_every_worker_is_given_up(submission, fake_judge):
+def test_a_sample_that_kills_every_worker_is_given_up(submission, fake_judge, evaluate):
     first = Result.objects.get(submission=submission, task__slug="t1", sample=0)
-    Result.objects.filter(pk=first.pk).update(attempts=services.MAX_TOTAL_JUDGE_ATTEMPTS)
+    Result.objects.filter(pk=first.pk).update(attempts=MAX_TOTAL_JUDGE_ATTEMPTS)
 
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     first.refresh_from_db()
     assert first.verdict == Verdict.INTERNAL_ERROR
@@ -187,4 +191,4 @@ def test_rq_giving_up_marks_the_submission_error(submission):
     assert submission.status == SubmissionStatus.ERROR
     assert "RuntimeError: db" in submission.error_message
     # Staff requeue it from the admin: it resumes, judged samples kept.
-    assert services.submission_requeue(submission_id=submission.pk) is True
+    assert submission_requeue(submission_id=submission.pk) is True

@@ -2,8 +2,9 @@
 
 import pytest
 
-from portal import selectors, services
+from portal import selectors
 from portal.models import Moderation, Submission, SubmissionStatus
+from portal.services.calibration import calibration_ensure
 
 
 def _done(model_name, beyond, pass_at_1, ci=None):
@@ -49,9 +50,11 @@ def test_leaderboard_rows_rank_by_beyond_then_pass(db):
     assert [row.model_name for row in rows] == ["a", "c", "b"]
     # c and b have the same Beyond@1 and no interval: they share ranks 2-3.
     assert [row.rank_label for row in rows] == ["1", "2–3", "2–3"]
-    easy, medium = rows[0].cells[0], rows[0].cells[1]
-    assert (easy[0].value, easy[1].value) == (1.0, 0.7)
-    assert (medium[0].value, medium[1].value) == (None, None)  # no Medium tasks: shown as "–"
+    keys = [(column.level, column.metric.key) for column in selectors.METRIC_COLUMNS]
+    cells = dict(zip(keys, rows[0].cells, strict=True))
+    assert (cells["Easy", "pass@1"].value, cells["Easy", "beyond@1"].value) == (1.0, 0.7)
+    # no Medium tasks: shown as "–"
+    assert (cells["Medium", "pass@1"].value, cells["Medium", "beyond@1"].value) == (None, None)
 
 
 def test_leaderboard_rows_share_a_rank_when_intervals_overlap(db):
@@ -105,19 +108,19 @@ def test_submission_progress_is_json_ready(make_task, create_submission):
 def test_calibration_progress_counts_this_hosts_calibrations(make_task, fake_judge):
     task = make_task(slug="alpha")
     make_task(slug="beta")
-    services.calibration_ensure(task=task)
+    calibration_ensure(task=task)
 
     assert selectors.calibration_progress() == {"calibrated": 1, "total": 2}
 
 
 def test_task_detail_chart_points_only_from_visible_done_submissions(
-    make_task, create_submission, fake_judge
+    make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha")
     shown = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="shown")
     hidden = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="hidden")
     for submission in (shown, hidden):
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
     Submission.objects.filter(pk=hidden.pk).update(moderation=Moderation.HIDDEN)
 
     data = selectors.task_chart_data(slug="alpha")
@@ -129,7 +132,7 @@ def test_task_detail_chart_points_only_from_visible_done_submissions(
 
 def test_task_detail_falls_back_to_an_older_harness_calibration(make_task, fake_judge):
     task = make_task(slug="alpha")
-    calibration = services.calibration_ensure(task=task)
+    calibration = calibration_ensure(task=task)
     calibration.harness_version = "h0-old"
     calibration.save(update_fields=["harness_version"])
 
@@ -143,7 +146,7 @@ def test_task_detail_falls_back_to_an_older_harness_calibration(make_task, fake_
 def test_task_detail_prefers_the_current_calibration(make_task, fake_judge):
     make_task(slug="alpha")
     task = make_task(slug="alpha-2")
-    services.calibration_ensure(task=task)
+    calibration_ensure(task=task)
 
     detail = selectors.task_detail(slug="alpha-2")
 

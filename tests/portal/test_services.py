@@ -4,14 +4,24 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
 
-from portal import services
+from portal import jobs, judging, queue
 from portal.models import Calibration, Result, Submission, SubmissionStatus, Task, Verdict
+from portal.services import evaluation
+from portal.services.calibration import calibration_ensure
+from portal.services.evaluation import (
+    submission_recover_stalled,
+    submission_rejudge,
+    submission_requeue,
+    submission_start,
+)
+from portal.services.submissions import SubmissionInvalid, UploadNotAllowed, submission_create
+from portal.services.tasks import task_load_from_fixtures, task_to_evaluator, task_upsert
 from tests.conftest import TEST_TASKS_DIR
 
 
 def test_task_load_from_fixtures_is_idempotent(db):
-    first = services.task_load_from_fixtures(path=TEST_TASKS_DIR)
-    second = services.task_load_from_fixtures(path=TEST_TASKS_DIR)
+    first = task_load_from_fixtures(path=TEST_TASKS_DIR)
+    second = task_load_from_fixtures(path=TEST_TASKS_DIR)
 
     assert first.created == ["tiny-sum"]
     assert second.unchanged == ["tiny-sum"] and not second.created and not second.updated
@@ -21,7 +31,7 @@ def test_task_load_from_fixtures_is_idempotent(db):
 
 
 def test_task_to_evaluator_round_trips_the_fingerprint(tiny_task):
-    rebuilt = services.task_to_evaluator(task=tiny_task)
+    rebuilt = task_to_evaluator(task=tiny_task)
 
     assert rebuilt.fingerprint == tiny_task.fingerprint
     assert rebuilt.references["builtin"].strip().endswith("return sum(nums)")
@@ -30,10 +40,10 @@ def test_task_to_evaluator_round_trips_the_fingerprint(tiny_task):
 def test_task_upsert_updates_a_changed_task(tiny_task):
     from dataclasses import replace
 
-    etask = services.task_to_evaluator(task=tiny_task)
+    etask = task_to_evaluator(task=tiny_task)
     changed = replace(etask, version=2, references={"builtin": etask.references["builtin"]})
 
-    _task, what = services.task_upsert(etask=changed)
+    _task, what = task_upsert(etask=changed)
 
     tiny_task.refresh_from_db()
     assert what == "updated"
@@ -73,7 +83,7 @@ def test_submission_create_stores_samples_in_order(make_task, create_submission)
 def test_submission_create_rejects_bad_lines_and_stores_nothing(make_task, create_submission):
     make_task(slug="alpha")
 
-    with pytest.raises(services.SubmissionInvalid) as caught:
+    with pytest.raises(SubmissionInvalid) as caught:
         create_submission(
             [
                 {"task_id": "alpha", "completion": "ok = 1"},
@@ -91,8 +101,8 @@ def test_submission_create_rejects_bad_lines_and_stores_nothing(make_task, creat
 def test_submission_create_rejects_malformed_json(make_task, upload_file):
     make_task(slug="alpha")
 
-    with pytest.raises(services.SubmissionInvalid) as caught:
-        services.submission_create(
+    with pytest.raises(SubmissionInvalid) as caught:
+        submission_create(
             user=None,
             model_name="m",
             upload=upload_file(b'{"task_id": "alpha", "completion": "x"}\n{not json\n'),
@@ -106,15 +116,15 @@ def test_submission_create_rejects_malformed_json(make_task, upload_file):
 def test_submission_create_rejects_an_empty_file(make_task, upload_file):
     make_task(slug="alpha")
 
-    with pytest.raises(services.SubmissionInvalid, match="no completions"):
-        services.submission_create(user=None, model_name="m", upload=upload_file(b"\n\n"))
+    with pytest.raises(SubmissionInvalid, match="no completions"):
+        submission_create(user=None, model_name="m", upload=upload_file(b"\n\n"))
 
 
 def test_submission_create_rejects_nul_in_code(make_task, upload_file):
     make_task(slug="alpha")
 
-    with pytest.raises(services.SubmissionInvalid, match=r"line 1: .*NUL"):
-        services.submission_create(
+    with pytest.raises(SubmissionInvalid, match=r"line 1: .*NUL"):
+        submission_create(
             user=None,
             model_name="m",
             upload=upload_file(b'{"task_id": "alpha", "completion": "x = 1\\u0000"}\n'),
@@ -125,8 +135,8 @@ def test_submission_create_rejects_nul_in_code(make_task, upload_file):
 def test_submission_create_refuses_an_anonymous_user(make_task, upload_file):
     make_task(slug="alpha")
 
-    with pytest.raises(services.UploadNotAllowed):
-        services.submission_create(
+    with pytest.raises(UploadNotAllowed):
+        submission_create(
             user=AnonymousUser(),
             model_name="m",
             upload=upload_file(b'{"task_id": "alpha", "completion": "x"}'),
@@ -139,7 +149,7 @@ def test_submission_create_enqueues_on_commit(
     alpha = make_task(slug="alpha")
     enqueued = []
     monkeypatch.setattr(
-        services.jobs,
+        queue,
         "submission_evaluate_enqueue",
         lambda **kwargs: enqueued.append(kwargs),
     )
@@ -150,7 +160,7 @@ def test_submission_create_enqueues_on_commit(
     for callback in callbacks:
         callback()
 
-    chunk = services.jobs.Chunk(index=0, task_ids=(alpha.pk,), n_samples=1)
+    chunk = queue.Chunk(index=0, task_ids=(alpha.pk,), n_samples=1)
     assert enqueued == [{"submission_id": submission.pk, "chunks": [chunk]}]
 
 
@@ -162,7 +172,7 @@ def test_submission_create_survives_a_redis_outage(
     def redis_down(**kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(services.jobs, "submission_evaluate_enqueue", redis_down)
+    monkeypatch.setattr(queue, "submission_evaluate_enqueue", redis_down)
     with django_capture_on_commit_callbacks(execute=True):
         submission = create_submission([{"task_id": "alpha", "completion": "x"}])
 
@@ -183,9 +193,9 @@ def test_submission_recover_stalled(make_task, create_submission, monkeypatch):
         enqueued.append(submission_id)
         return [f"job-{submission_id}"]
 
-    monkeypatch.setattr(services.jobs, "submission_evaluate_enqueue", enqueue)
+    monkeypatch.setattr(queue, "submission_evaluate_enqueue", enqueue)
 
-    recovered = services.submission_recover_stalled()
+    recovered = submission_recover_stalled()
 
     assert recovered == {"enqueued": [waiting.pk], "resumed": [stalled.pk]}
     assert Submission.objects.get(pk=stalled.pk).status == SubmissionStatus.RUNNING
@@ -196,14 +206,16 @@ def test_submission_start_is_idempotent(make_task, create_submission):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "x"}])
 
-    assert services.submission_start(submission_id=submission.pk) is True
-    assert services.submission_start(submission_id=submission.pk) is False
+    assert submission_start(submission_id=submission.pk) is True
+    assert submission_start(submission_id=submission.pk) is False
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.RUNNING
     assert submission.started_at is not None
 
 
-def test_submission_evaluate_judges_and_aggregates(make_task, create_submission, fake_judge):
+def test_submission_evaluate_judges_and_aggregates(
+    make_task, create_submission, fake_judge, evaluate
+):
     make_task(slug="alpha", difficulty="Easy")
     make_task(slug="beta", difficulty="Hard")
     submission = create_submission(
@@ -214,7 +226,7 @@ def test_submission_evaluate_judges_and_aggregates(make_task, create_submission,
         ]
     )
 
-    assert services.submission_evaluate(submission_id=submission.pk) is True
+    evaluate(submission.pk)
 
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.DONE
@@ -233,19 +245,23 @@ def test_submission_evaluate_judges_and_aggregates(make_task, create_submission,
     assert Calibration.objects.count() == 2
 
 
-def test_submission_evaluate_twice_does_nothing_the_second_time(
-    make_task, create_submission, fake_judge
+def test_evaluating_a_finished_submission_again_judges_nothing(
+    make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
 
-    assert services.submission_evaluate(submission_id=submission.pk) is True
-    assert services.submission_evaluate(submission_id=submission.pk) is False
+    assert evaluate(submission.pk).status == SubmissionStatus.DONE
+    finished = Submission.objects.get(pk=submission.pk).finished_at
+    # A doubled job (or a recovery racing the last chunk) finds nothing pending.
+    assert evaluate(submission.pk).finished_at == finished
 
     assert len(fake_judge.judged) == 1
 
 
-def test_submission_evaluate_resumes_after_a_crash(make_task, create_submission, fake_judge):
+def test_submission_evaluate_resumes_after_a_crash(
+    make_task, create_submission, fake_judge, evaluate
+):
     make_task(slug="alpha")
     submission = create_submission(
         [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "alpha", "completion": "other"}]
@@ -257,8 +273,8 @@ def test_submission_evaluate_resumes_after_a_crash(make_task, create_submission,
         status=SubmissionStatus.RUNNING, progress_done=1
     )
 
-    assert services.submission_requeue(submission_id=submission.pk) is True
-    assert services.submission_evaluate(submission_id=submission.pk) is True
+    assert submission_requeue(submission_id=submission.pk) is True
+    evaluate(submission.pk)
 
     submission.refresh_from_db()
     assert fake_judge.judged == ["other"]
@@ -266,12 +282,12 @@ def test_submission_evaluate_resumes_after_a_crash(make_task, create_submission,
     assert submission.progress_done == 2
 
 
-def test_internal_error_is_retried_once(make_task, create_submission, fake_judge):
+def test_internal_error_is_retried_once(make_task, create_submission, fake_judge, evaluate):
     make_task(slug="alpha")
     fake_judge.internal_errors_left = 1
     submission = create_submission([{"task_id": "alpha", "completion": "FLAKY FAST"}])
 
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     result = Result.objects.get(submission=submission)
     assert result.verdict == Verdict.PASSED
@@ -279,7 +295,9 @@ def test_internal_error_is_retried_once(make_task, create_submission, fake_judge
     assert len(fake_judge.judged) == 2
 
 
-def test_internal_error_is_never_scored_against_the_model(make_task, create_submission, fake_judge):
+def test_internal_error_left_after_retries_counts_as_failed(
+    make_task, create_submission, fake_judge, evaluate
+):
     make_task(slug="alpha")
     make_task(slug="beta")
     submission = create_submission(
@@ -290,29 +308,32 @@ def test_internal_error_is_never_scored_against_the_model(make_task, create_subm
         ]
     )
 
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     submission.refresh_from_db()
     broken = Result.objects.filter(submission=submission, code="BROKEN")
     assert {r.verdict for r in broken} == {Verdict.INTERNAL_ERROR}
     assert {r.attempts for r in broken} == {2}
-    # Only alpha's passing sample counts; beta has no scored sample and is left out.
-    assert submission.pass_at_1 == pytest.approx(1.0)
-    assert submission.metrics["tasks"] == 1
+    # Retried, then scored 0: alpha 1/2, beta 0/1, so a sample cannot choose not to count.
+    assert {r.beyond for r in broken} == {0.0}
+    assert submission.pass_at_1 == pytest.approx(0.25)
+    assert submission.beyond_at_1 == pytest.approx(0.25)
+    assert submission.metrics["tasks"] == 2
+    assert submission.metrics["internal_errors"] == 2
 
 
 def test_calibration_failure_marks_the_tasks_samples_internal(
-    make_task, create_submission, fake_judge, monkeypatch
+    make_task, create_submission, fake_judge, monkeypatch, evaluate
 ):
     make_task(slug="alpha")
 
     def broken_calibration(task):
         raise RuntimeError("reference crashed")
 
-    monkeypatch.setattr(services, "calibrate_task", broken_calibration)
+    monkeypatch.setattr(judging, "calibrate_task", broken_calibration)
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
 
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     result = Result.objects.get(submission=submission)
     submission.refresh_from_db()
@@ -322,8 +343,8 @@ def test_calibration_failure_marks_the_tasks_samples_internal(
     assert submission.progress_done == 1
 
 
-def test_unexpected_failure_marks_the_submission_error(
-    make_task, create_submission, fake_judge, monkeypatch
+def test_a_failed_aggregation_is_retried_and_judged_samples_are_kept(
+    make_task, create_submission, fake_judge, monkeypatch, evaluate
 ):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
@@ -331,9 +352,31 @@ def test_unexpected_failure_marks_the_submission_error(
     def explode(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "submission_aggregate", explode)
-    with pytest.raises(RuntimeError):
-        services.submission_evaluate(submission_id=submission.pk)
+    with monkeypatch.context() as patched:
+        patched.setattr(evaluation, "submission_aggregate", explode)
+        evaluate(submission.pk)
+
+    # The move to done rolled back with the aggregation; RQ keeps a retry of the job.
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.RUNNING
+    assert submission.progress_done == 1
+    assert evaluate(submission.pk).status == SubmissionStatus.DONE
+    assert len(fake_judge.judged) == 1
+
+
+def test_a_chunk_job_out_of_retries_marks_the_submission_error(
+    make_task, create_submission, fake_judge
+):
+    make_task(slug="alpha")
+    submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.RUNNING)
+
+    class Job:
+        id = f"evaluate-submission-{submission.pk}-chunk-0"
+        args = (submission.pk, [])
+        retries_left = 0
+
+    jobs.evaluate_failed(Job(), None, RuntimeError, RuntimeError("database went away"), None)
 
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.ERROR
@@ -343,8 +386,8 @@ def test_unexpected_failure_marks_the_submission_error(
 def test_calibration_ensure_reuses_the_stored_calibration(make_task, fake_judge):
     task = make_task(slug="alpha")
 
-    first = services.calibration_ensure(task=task)
-    second = services.calibration_ensure(task=task)
+    first = calibration_ensure(task=task)
+    second = calibration_ensure(task=task)
 
     assert first.pk == second.pk
     assert fake_judge.calibrations == ["alpha"]
@@ -359,19 +402,21 @@ def test_result_unique_per_sample_is_enforced(make_task, create_submission):
         Result.objects.create(submission=submission, task=task, sample=0, code="dup")
 
 
-def test_submission_rejudge_judges_everything_again(make_task, create_submission, fake_judge):
+def test_submission_rejudge_judges_everything_again(
+    make_task, create_submission, fake_judge, evaluate
+):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}])
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
-    assert services.submission_rejudge(submission_id=submission.pk) is True
+    assert submission_rejudge(submission_id=submission.pk) is True
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.QUEUED
     assert submission.pass_at_1 is None and submission.progress_done == 0
     assert Result.objects.get(submission=submission).verdict == Verdict.PENDING
-    assert services.submission_rejudge(submission_id=submission.pk) is False  # not finished
+    assert submission_rejudge(submission_id=submission.pk) is False  # not finished
 
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.DONE
     assert len(fake_judge.judged) == 2

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from portal import services
 from portal.models import Moderation, Result, Submission, SubmissionStatus
+from portal.services.calibration import calibration_ensure
 
 
 def test_upload_page_renders_the_form(uploader_client, db):
@@ -142,12 +142,14 @@ def test_submission_status_endpoint_reports_progress(client, make_task, create_s
     assert data["finished"] is False
 
 
-def test_submission_page_shows_results_when_done(client, make_task, create_submission, fake_judge):
+def test_submission_page_shows_results_when_done(
+    client, make_task, create_submission, fake_judge, evaluate
+):
     make_task(slug="alpha", title="Alpha Problem")
     submission = create_submission(
         [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "alpha", "completion": "WRONG"}]
     )
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     response = client.get(submission.get_absolute_url())
 
@@ -164,13 +166,30 @@ def test_submission_page_shows_results_when_done(client, make_task, create_submi
     assert figure["data"][0]["y"] == [50.0]  # alpha's mean Beyond
 
 
+def test_submission_page_says_internal_errors_count_as_failed(
+    client, make_task, create_submission, fake_judge, evaluate
+):
+    make_task(slug="alpha")
+    submission = create_submission(
+        [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "alpha", "completion": "BROKEN"}]
+    )
+    evaluate(submission.pk)
+
+    body = client.get(submission.get_absolute_url()).content.decode()
+
+    assert "1 sample could not be judged after retries" in body
+    assert "counts as failed in Pass@1 and Beyond@1" in body
+    assert "internal error" in body  # the sample's verdict, labelled by the enum
+    assert '<td class="num">50.0 ' in body  # Pass@1 of 1/2: the unjudged sample scored 0
+
+
 def test_submission_page_404_for_unknown_id(client, db):
     assert client.get(reverse("portal:submission_detail", args=[999])).status_code == 404
     assert client.get(reverse("portal:submission_status", args=[999])).status_code == 404
 
 
 def test_leaderboard_lists_done_visible_submissions_in_order(
-    client, make_task, create_submission, fake_judge
+    client, make_task, create_submission, fake_judge, evaluate
 ):
     make_task(slug="alpha")
     fast = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="fast-m")
@@ -178,7 +197,7 @@ def test_leaderboard_lists_done_visible_submissions_in_order(
     hidden = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="hid-m")
     queued = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="q-m")
     for submission in (fast, mid, hidden):
-        services.submission_evaluate(submission_id=submission.pk)
+        evaluate(submission.pk)
     Submission.objects.filter(pk=hidden.pk).update(moderation=Moderation.HIDDEN)
 
     response = client.get(reverse("portal:leaderboard"))
@@ -191,12 +210,14 @@ def test_leaderboard_lists_done_visible_submissions_in_order(
     assert queued.status == SubmissionStatus.QUEUED
 
 
-def test_leaderboard_escapes_model_names(client, make_task, create_submission, fake_judge):
+def test_leaderboard_escapes_model_names(
+    client, make_task, create_submission, fake_judge, evaluate
+):
     make_task(slug="alpha")
     submission = create_submission(
         [{"task_id": "alpha", "completion": "FAST"}], model_name="<script>alert(1)</script>"
     )
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     body = client.get(reverse("portal:leaderboard")).content.decode()
 
@@ -214,7 +235,7 @@ def test_leaderboard_empty_state(client, db):
 def test_task_list_shows_calibration_progress(client, make_task, fake_judge):
     first = make_task(slug="alpha")
     make_task(slug="beta")
-    services.calibration_ensure(task=first)
+    calibration_ensure(task=first)
 
     response = client.get(reverse("portal:task_list"))
 
@@ -225,12 +246,12 @@ def test_task_list_shows_calibration_progress(client, make_task, fake_judge):
 
 
 def test_task_page_renders_description_safely_and_embeds_the_chart(
-    client, tiny_task, fake_judge, create_submission
+    client, tiny_task, fake_judge, create_submission, evaluate
 ):
     submission = create_submission(
         [{"task_id": "tiny-sum", "completion": "FAST"}], model_name="<b>bold</b> model"
     )
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     response = client.get(reverse("portal:task_detail", args=["tiny-sum"]))
 
@@ -278,10 +299,10 @@ def test_api_tasks_include_prompts(client, make_task):
     assert data["results"][0]["prompt"].startswith("class Solution")
 
 
-def test_leaderboard_csv(client, make_task, create_submission, fake_judge):
+def test_leaderboard_csv(client, make_task, create_submission, fake_judge, evaluate):
     make_task(slug="alpha")
     submission = create_submission([{"task_id": "alpha", "completion": "FAST"}], model_name="=cmd")
-    services.submission_evaluate(submission_id=submission.pk)
+    evaluate(submission.pk)
 
     response = client.get(reverse("portal:leaderboard_csv"))
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.models import Calibration, Task
-from portal.services import calibration_enqueue, calibration_run
+from portal.services.calibration import calibration_enqueue, calibration_run
 
 
 class Command(BaseCommand):

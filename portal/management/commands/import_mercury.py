@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from evaluator.mercury import SPLITS, MercuryError, read_rows, rows_from_hub
-from portal.services import task_import_mercury
+from portal.services.tasks import task_import_mercury
 
 
 def _rows(source: Path | None, split: str) -> Iterator[dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from portal.services import task_load_from_fixtures
+from portal.services.tasks import task_load_from_fixtures
 
 
 class Command(BaseCommand):

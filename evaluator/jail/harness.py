@@ -1,0 +1,139 @@
+"""The jail's init (PID 1, uid 0 of the jail's user namespace): runs programs and reports to the host.
+
+Protocol with the host (evaluator/sandbox.py):
+- `/box/request.json` (readable by this uid only) holds the programs, every test input (never an
+  expected output) and the limits. The host writes a nonce line on the control pipe.
+- Round 0 runs every program once over every test; the outputs go to the host in a "checked"
+  frame. The host answers on the control pipe: "G" to measure, anything else to stop.
+- Then the programs are measured: CPU time in interleaved rounds (timing.py) or instruction
+  counts under valgrind (counting.py). The last frame is the report, with the nonce.
+
+Completion code only ever runs in run processes of uid 65534, which cannot signal, trace or
+limit this process, hold none of its descriptors and see nothing of it but what fork copied
+(nothing secret: the inputs they receive anyway, the programs of this run). Every catchable
+signal is ignored here.
+"""
+
+import contextlib
+import json
+import os
+import select
+import signal
+import sys
+
+from . import counting, mercury_codec, runner, runs, timing
+from .leetcode import make_namespace
+from .protocol import write_frame
+
+CONTROL_WAIT_S = 600
+
+
+def ignore_signals():
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(number, signal.SIG_IGN)
+
+
+def _read_line(fd, timeout):
+    data = b""
+    while not data.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            raise SystemExit("the host did not answer")
+        chunk = os.read(fd, 256)
+        if not chunk:
+            raise SystemExit("the host closed the control pipe")
+        data += chunk
+    return data.decode().strip()
+
+
+def check_summary(run):
+    """What the host needs to judge a program's first run."""
+    if run.ok:
+        entry = {"status": "ok", "outputs": run.result["outputs"], "seconds": run.seconds}
+    elif run.failure is not None:
+        entry = {"status": run.failure[0], "error": run.failure[1], "test": -1}
+    else:
+        entry = dict(run.result)
+    entry["cpu_s"] = run.cpu_s
+    entry["maxrss_kb"] = run.maxrss_kb
+    entry["output"] = run.output.decode("utf-8", "replace")
+    return entry
+
+
+def run_program(request, program):
+    pid, result_r, output_r = runs.start(_child, request, program)
+    return runs.finish(
+        pid,
+        result_r,
+        output_r,
+        tests=len(request["tests"]),
+        limits=request["limits"],
+        checker=request.get("checker", "exact"),
+    )
+
+
+def _child(result_w, output_w, request, program):
+    runner.child_main(request, program, result_w, output_w)
+
+
+def _verify_child(result_w, output_w, request):
+    runner.place_fds(result_w, output_w)
+    runner.drop_privileges()
+    runner.set_limits(request["limits"])
+    write_frame(runner.RESULT_FD, {"status": "ok", "outputs": mercury_codec.verify(request)})
+
+
+def verify(request):
+    """Mercury's evaluate_offline on recorded outputs (no completion code runs in this jail)."""
+    pid, result_r, output_r = runs.start(_verify_child, request)
+    run = runs.finish(
+        pid,
+        result_r,
+        output_r,
+        tests=len(request["cases"]),
+        limits=request["limits"],
+        checker="exact",
+        expect_start=False,
+    )
+    if run.ok:
+        return {"status": "ok", "verdicts": run.result["outputs"]}
+    return {"status": "error", "error": (run.failure or ("error", "no result"))[1]}
+
+
+def serve(request, control_fd, result_fd):
+    make_namespace()  # import the prelude's modules once; every run inherits them
+    if request.get("mode") == "mercury_verify":
+        return {"verify": verify(request)}
+    names = list(request["programs"])
+    report = {name: {"times": [], "digests": []} for name in names}
+    checked = {}
+    for name in names:
+        run = run_program(request, request["programs"][name])
+        checked[name] = check_summary(run)
+        if run.ok:
+            report[name]["times"].append(run.seconds)
+            report[name]["digests"].append(run.digest)
+    write_frame(result_fd, {"kind": "checked", "programs": checked})
+    decision = _read_line(control_fd, CONTROL_WAIT_S)
+    if decision == "G" and all(entry["status"] == "ok" for entry in checked.values()):
+        if request.get("measure") == "instructions":
+            counting.count_programs(request, names, report)
+        else:
+            timing.time_rounds(request, names, report, run_program)
+    return {"programs": report}
+
+
+def main():
+    ignore_signals()
+    result_fd, control_fd = int(sys.argv[1]), int(sys.argv[2])
+    with open("/box/request.json", "rb") as handle:
+        request = json.load(handle)
+    nonce = _read_line(control_fd, 60)
+    report = serve(request, control_fd, result_fd)
+    report["kind"] = "report"
+    report["nonce"] = nonce
+    write_frame(result_fd, report)
+    os.close(result_fd)

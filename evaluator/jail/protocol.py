@@ -1,0 +1,126 @@
+"""Messages between the jail's processes and the host: framing, validation and output digests.
+
+Every message is a frame: four bytes of big-endian length, then that many bytes of JSON. What a
+run's process sends is untrusted (completion code shares that process), so the harness checks it
+field by field (`run_message`) and treats anything else as the completion's failure.
+"""
+
+import hashlib
+import json
+import os
+
+HEADER = 4
+MAX_FRAME = 512 * 2**20
+RUN_STATUSES = ("ok", "invalid", "error", "memory")
+
+
+class FrameError(ValueError):
+    """A frame that is truncated, oversized or not the JSON it must be."""
+
+
+def encode_frame(payload):
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    return len(data).to_bytes(HEADER, "big") + data
+
+
+def write_frame(fd, payload):
+    view = memoryview(encode_frame(payload))
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class FrameReader:
+    """Collects bytes from a pipe and yields whole frames; raises FrameError on a bad one."""
+
+    def __init__(self, cap=MAX_FRAME):
+        self.buffer = bytearray()
+        self.cap = cap
+
+    def feed(self, data):
+        self.buffer += data
+        if len(self.buffer) > self.cap + HEADER:
+            raise FrameError(f"the messages are over the cap of {self.cap} bytes")
+        frames = []
+        while len(self.buffer) >= HEADER:
+            size = int.from_bytes(self.buffer[:HEADER], "big")
+            if len(self.buffer) < HEADER + size:
+                break
+            raw = bytes(self.buffer[HEADER : HEADER + size])
+            del self.buffer[: HEADER + size]
+            frames.append(decode_payload(raw))
+        return frames
+
+    @property
+    def pending(self):
+        return len(self.buffer)
+
+
+def decode_payload(raw):
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError(f"the message is not valid JSON ({type(exc).__name__})") from None
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def run_start(frame):
+    """The first frame of a run (sent before any completion code ran): its CPU clock then."""
+    if not isinstance(frame, dict) or set(frame) != {"t0"} or not _is_number(frame["t0"]):
+        raise FrameError("the run's first message is malformed")
+    if not 0 <= frame["t0"] < 10**6:
+        raise FrameError("the run's start time is out of range")
+    return float(frame["t0"])
+
+
+def run_message(frame, tests):
+    """Validate a run's result frame; return it normalised or raise FrameError."""
+    if not isinstance(frame, dict):
+        raise FrameError("the run's result is not an object")
+    status = frame.get("status")
+    if status not in RUN_STATUSES:
+        raise FrameError("the run's result has no valid status")
+    if status == "ok":
+        outputs = frame.get("outputs")
+        if set(frame) != {"status", "outputs"} or not isinstance(outputs, list):
+            raise FrameError("the run's result has no output list")
+        if len(outputs) != tests:
+            raise FrameError(f"the run returned {len(outputs)} outputs for {tests} tests")
+        return {"status": "ok", "outputs": outputs}
+    error = frame.get("error", "")
+    test = frame.get("test", -1)
+    if not isinstance(error, str) or not isinstance(test, int) or isinstance(test, bool):
+        raise FrameError("the run's error report is malformed")
+    if not -1 <= test < tests or set(frame) - {"status", "error", "test", "kind"}:
+        raise FrameError("the run's error report is malformed")
+    kind = frame.get("kind", "")
+    if not isinstance(kind, str):
+        raise FrameError("the run's error report is malformed")
+    return {"status": status, "error": error[:500], "test": test, "kind": kind[:60]}
+
+
+def canonical(value, checker):
+    """A string equal for two outputs that the checker cannot tell apart (order-free kinds)."""
+    if checker == "unordered" and isinstance(value, list):
+        return json.dumps(sorted(json.dumps(v, sort_keys=True) for v in value))
+    if checker == "unordered_nested" and isinstance(value, list):
+        inner = [
+            json.dumps(sorted(json.dumps(x, sort_keys=True) for x in v))
+            if isinstance(v, list)
+            else json.dumps(v, sort_keys=True)
+            for v in value
+        ]
+        return json.dumps(sorted(inner))
+    return json.dumps(value, sort_keys=True)
+
+
+def outputs_digest(outputs, checker):
+    """One hash of a run's outputs, equal for runs whose outputs the checker cannot tell apart."""
+    digest = hashlib.sha256()
+    for value in outputs:
+        digest.update(canonical(value, checker).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,212 @@
+"""One run of one program, in a process of its own: the only place completion code executes.
+
+The harness forks this process (or, for instruction counts, execs it under valgrind). Until the
+completion's code starts, everything here is ours: the process drops to the unprivileged uid, its
+limits and signals are set, the inputs are converted and the calling machinery is warmed up; then
+it sends its CPU clock reading as the run's first message. From that moment nothing in this
+process is trusted: the completion may patch any of it. The harness (another uid) reads the run's
+CPU time from the kernel, so nothing here can shorten it, and it validates the result message.
+Every run is the same: all tests, in the same order, whether it is the check or a timed repetition.
+"""
+
+import builtins
+import contextlib
+import gc
+import json
+import os
+import resource
+import signal
+import sys
+import time
+
+from . import mercury_codec
+from .leetcode import call_once, convert_args, make_namespace, to_json_value
+from .protocol import write_frame
+
+UNPRIVILEGED = 65534
+RESULT_FD = 3
+
+
+def drop_privileges(uid=UNPRIVILEGED):
+    """Become uid/gid 65534 with no groups; leaving uid 0 clears every capability."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (uid, uid, uid):
+        raise SystemExit("could not drop privileges")
+
+
+def reset_signals():
+    """Undo the harness's ignored signals: the completion gets Python's usual dispositions."""
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def set_limits(limits, *, counted=False):
+    cpu = int(limits["cpu_s"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if not counted:  # valgrind needs far more address space than its client; the jail caps it
+        memory = int(limits["as_bytes"])
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if counted:
+        # Counted runs: no thread or process may do work that valgrind does not see.
+        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+    sys.setrecursionlimit(int(limits.get("recursion", 100000)))
+
+
+def place_fds(result_fd, output_fd, keep=()):
+    """stdin from /dev/null, stdout+stderr into the capture pipe, the result pipe at fd 3.
+
+    Everything else is closed; what stays open survives an exec (counted runs exec valgrind).
+    """
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.dup2(result_fd, RESULT_FD)
+    keep = set(keep)
+    for fd in range(RESULT_FD + 1, 1024):
+        if fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class _Stub:
+    """Stands in for Solution while the calling machinery is warmed up: does nothing."""
+
+    def run(self, *args):
+        return args
+
+
+def prepare(request):
+    """The namespace and the converted arguments of every test (before any completion code)."""
+    namespace = make_namespace()
+    tests = request["tests"]
+    if request.get("mercury_convert"):
+        convert = mercury_codec.converter(request["mercury_convert"], make_namespace())
+        prepared = [mercury_codec.mercury_inputs(convert, raw) for raw in tests]
+    else:
+        prepared = [convert_args(raw, request["params"], namespace) for raw in tests]
+    # A forked process shares its pages with the harness until it writes to them: pay those
+    # copy-on-write faults here, with a stub, rather than inside the measured run.
+    for args in prepared:
+        call_once(_Stub, "run", args, request.get("inplace"), request.get("prefix", False))
+    return namespace, prepared
+
+
+def _kind(exc):
+    """The exception's name when it is a built-in one (safe to show), else 'Exception'."""
+    name = type(exc).__name__
+    builtin = getattr(builtins, name, None)
+    return name if builtin is type(exc) else "Exception"
+
+
+def _error(status, test, exc):
+    text = f"{type(exc).__name__}: {exc}" if exc is not None else ""
+    return {"status": status, "test": test, "error": text[:500], "kind": _kind(exc)}
+
+
+def execute(request, program, namespace, prepared):
+    """Load the completion and run every test; return the result message. Untrusted from here."""
+    entry = request["entry_point"]
+    try:
+        code = compile(program, "<solution>", "exec")
+    except (SyntaxError, ValueError) as exc:
+        line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        return {"status": "invalid", "test": -1, "error": f"SyntaxError: {exc}{line}"[:500]}
+    try:
+        exec(code, namespace)
+    except MemoryError as exc:
+        return _error("memory", -1, exc)
+    except BaseException as exc:  # noqa: BLE001 - any failure of user code is a verdict
+        return _error("error", -1, exc)
+    solution = namespace.get("Solution")
+    if not isinstance(solution, type):
+        return {"status": "invalid", "test": -1, "error": "the code defines no class Solution"}
+    if not callable(getattr(solution, entry, None)):
+        return {"status": "invalid", "test": -1, "error": f"class Solution has no method {entry}"}
+    mercury = bool(request.get("mercury_convert"))
+    inplace, prefix, returns = (
+        request.get("inplace"),
+        request.get("prefix", False),
+        request["returns"],
+    )
+    outputs = []
+    for index, args in enumerate(prepared):
+        try:
+            if mercury:
+                result = getattr(solution(), entry)(*args)
+                encode = mercury_codec.encode_value
+                outputs.append({"in": encode(args), "out": encode(result)})
+            else:
+                outputs.append(
+                    to_json_value(call_once(solution, entry, args, inplace, prefix), returns)
+                )
+        except MemoryError as exc:
+            return _error("memory", index, exc)
+        except BaseException as exc:  # noqa: BLE001
+            return _error("error", index, exc)
+    return {"status": "ok", "outputs": outputs}
+
+
+def _send_result(message):
+    try:
+        write_frame(RESULT_FD, message)
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        write_frame(RESULT_FD, _error("error", -1, exc))
+
+
+def child_main(request, program, result_fd, output_fd):
+    """In a freshly forked child of the harness (uid 0): become a run. Never returns."""
+    try:
+        place_fds(result_fd, output_fd)
+        drop_privileges()
+        reset_signals()
+        set_limits(request["limits"])
+        namespace, prepared = prepare(request)
+        gc.collect()
+        gc.freeze()  # the harness's and the inputs' objects: never traversed by the run's collections
+        gc.disable()  # as timeit does: a collection must not land in some repetitions only
+        # The thread clock: the process has one thread here, and unlike the process clock
+        # (which leaves out the running slice: 0-4 ms low at random) it is exact.
+        write_frame(RESULT_FD, {"t0": time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)})
+        _send_result(execute(request, program, namespace, prepared))
+    except BaseException:  # noqa: BLE001 - never fall back into the harness's code
+        pass
+    finally:
+        os._exit(0)
+
+
+def count_main():
+    """Exec'd under valgrind (argv identical for every program): read the job from stdin, run it.
+
+    The job is {"request": ..., "program": source or null}; null is the baseline, which prepares
+    the inputs and stops: a program's count less the baseline's is its own work.
+    """
+    try:
+        job = json.loads(os.read(0, 1) + _read_all(0))
+        request, program = job["request"], job["program"]
+        namespace, prepared = prepare(request)
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        if program is not None:
+            _send_result(execute(request, program, namespace, prepared))
+    except BaseException:  # noqa: BLE001
+        pass
+    finally:
+        os._exit(0)
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)

@@ -1,0 +1,173 @@
+"""The harness's side of one run: start it, bound it, read it, and charge it all the CPU it used.
+
+A run's CPU time comes from the kernel, never from the run: the run process's own rusage (every
+thread, and every child it waited for) plus the rusage of every other process left in the jail,
+which the harness kills and reaps as the namespace's init after each run; less the CPU clock the
+run sent before any completion code existed. Work in a helper thread, in a forked process, in a
+lazy result converted after the calls or at import is all counted.
+"""
+
+import contextlib
+import os
+import select
+import signal
+import time
+
+from .protocol import FrameError, FrameReader, outputs_digest, run_message, run_start
+
+OUTPUT_CAP = 8 * 2**20  # a run's stdout+stderr; more is an output limit
+OUTPUT_KEPT = 4000
+RESULT_CAP = 64 * 2**20  # a run's result message; more is an output limit
+
+
+class Run:
+    """What one run did: its validated result (or why it failed) and the CPU it cost."""
+
+    def __init__(self):
+        self.result = None  # the validated result message
+        self.failure = None  # (status, error) when the run failed without a usable result
+        self.cpu_s = 0.0  # every process's CPU, whole runs
+        self.seconds = None  # the measured time: CPU after the run's first message
+        self.maxrss_kb = 0
+        self.output = b""  # the first OUTPUT_KEPT bytes the program printed
+        self.digest = None
+
+    @property
+    def ok(self):
+        return self.failure is None and self.result is not None and self.result["status"] == "ok"
+
+
+def reap_strays():
+    """As init: kill every process but this one and reap them; return their summed CPU seconds."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(-1, signal.SIGKILL)
+    total = 0.0
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            pid, _status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return total
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return total
+            time.sleep(0.0005)
+            continue
+        total += usage.ru_utime + usage.ru_stime
+
+
+def start(child, *args):
+    """Fork a run process that calls child(result_w, output_w, *args); return its pid and pipes."""
+    result_r, result_w = os.pipe()
+    output_r, output_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(result_r)
+            os.close(output_r)
+            child(result_w, output_w, *args)
+        finally:
+            os._exit(0)
+    os.close(result_w)
+    os.close(output_w)
+    return pid, result_r, output_r
+
+
+def finish(pid, result_r, output_r, *, tests, limits, checker, expect_start=True):
+    """Read a started run to its end within its wall limit; account and validate it."""
+    run = Run()
+    reader = FrameReader(RESULT_CAP)
+    frames = []
+    output = bytearray()
+    output_total = 0
+    pidfd = os.pidfd_open(pid)
+    deadline = time.monotonic() + limits["wall_s"]
+    open_fds = {result_r, output_r}
+    exited = killed_wall = False
+    problem = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            killed_wall = not exited
+            break
+        watch = list(open_fds) + ([] if exited else [pidfd])
+        if not watch:
+            break
+        ready, _, _ = select.select(watch, [], [], remaining if not exited else 0.05)
+        if not ready and exited:
+            break  # the run is over; what strays still hold open is not its output
+        for fd in ready:
+            if fd == pidfd:
+                exited = True
+                continue
+            data = os.read(fd, 1 << 20)
+            if not data:
+                open_fds.discard(fd)
+                continue
+            if fd == output_r:
+                output_total += len(data)
+                if len(output) < OUTPUT_KEPT:
+                    output += data[: OUTPUT_KEPT - len(output)]
+                if output_total > OUTPUT_CAP:
+                    problem = ("output", "output limit exceeded (more than 8 MiB printed)")
+            else:
+                try:
+                    frames += reader.feed(data)
+                except FrameError as exc:
+                    too_big = "over the cap" in str(exc)
+                    problem = ("output" if too_big else "error", str(exc))
+        if problem:
+            break
+    if not exited:
+        os.kill(pid, signal.SIGKILL)
+    _, status, usage = os.wait4(pid, 0)
+    strays = reap_strays()
+    for fd in (pidfd, result_r, output_r):
+        os.close(fd)
+    run.cpu_s = usage.ru_utime + usage.ru_stime + strays
+    run.maxrss_kb = usage.ru_maxrss
+    run.output = bytes(output)
+    if problem is None and reader.pending and not killed_wall:
+        problem = ("error", "the run's last message is truncated")
+    if problem is None:
+        problem = _read_frames(run, frames, tests, expect_start)
+    if problem is None and run.result is None:
+        problem = _classify(status, usage, run.cpu_s, killed_wall, limits)
+    if killed_wall and problem is None:
+        problem = ("timeout", f"wall-clock limit exceeded ({limits['wall_s']} s)")
+    run.failure = problem
+    if run.ok:
+        run.digest = outputs_digest(run.result["outputs"], checker)
+    return run
+
+
+def _read_frames(run, frames, tests, expect_start):
+    try:
+        if expect_start:
+            if not frames:
+                return None
+            t0 = run_start(frames[0])
+            run.seconds = max(run.cpu_s - t0, 0.0)
+            frames = frames[1:]
+        if len(frames) > 1:
+            return ("error", "the run sent more than one result")
+        if frames:
+            run.result = run_message(frames[0], tests)
+    except FrameError as exc:
+        return ("error", str(exc))
+    return None
+
+
+def _classify(status, usage, cpu_s, killed_wall, limits):
+    """Why a run ended without a result: always something the program did."""
+    signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    cpu_limit = limits["cpu_s"]
+    if killed_wall and cpu_s < cpu_limit - 0.05:
+        return ("timeout", f"wall-clock limit exceeded ({limits['wall_s']} s; sleeping or blocked)")
+    if killed_wall or cpu_s >= cpu_limit - 0.05 or signalled == signal.SIGXCPU:
+        return ("timeout", f"time limit exceeded ({cpu_limit} s CPU)")
+    if usage.ru_maxrss * 1024 >= limits["mem_bytes"] * 0.6:
+        return ("memory", "memory limit exceeded")
+    if signalled:
+        return ("error", f"killed by signal {signalled}")
+    return ("error", "the process exited before reporting a result")

@@ -1,0 +1,25 @@
+"""The portal's one bridge to the judge: prepare the sandbox host, calibrate, judge a sample.
+
+Every call from the portal into `evaluator.judge` and `evaluator.sandbox` goes through this
+module, and services call it as `judging.<function>` so that tests fake the judge here, in one
+place (`tests/conftest.py`'s `fake_judge`), whichever service module the call comes from.
+"""
+
+from evaluator import judge, sandbox
+from evaluator.judge import Calibration as Calibration, SampleResult as SampleResult
+from evaluator.tasks import Task
+
+
+def prepare_host() -> None:
+    """Make this host ready to run jails (cgroups, the jail's Python); idempotent."""
+    sandbox.prepare_host()
+
+
+def calibrate_task(task: Task) -> Calibration:
+    """Measure the task's reference runtimes on this host."""
+    return judge.calibrate_task(task)
+
+
+def judge_sample(task: Task, code: str, calibration: Calibration) -> SampleResult:
+    """Judge one completion once; the portal retries internal errors itself (and counts them)."""
+    return judge.judge_sample(task, code, calibration, retries=0)
