@@ -191,17 +191,21 @@ def job_failure_was_a_kill(job: Job) -> bool:
 
 @dataclass(frozen=True)
 class Leftover:
-    """A job record RQ keeps that no worker will finish: `state` is 'started' or 'failed'."""
+    """A job record RQ keeps that no worker will finish now: `state` is 'started', 'failed' or
+    'scheduled' (a retry waiting out its backoff)."""
 
     job_id: str
     queue: str
     state: str
-    killed: bool  # failed because its process died, not by raising; always True when started
+    killed: bool  # failed because its process died, not by raising; True unless 'failed'
     job: Job | None
 
 
-def leftovers(*, connection: Redis, queue_names: Iterable[str]) -> list[Leftover]:
-    """Jobs that RQ's started and failed registries hold but no live worker runs.
+def leftovers(
+    *, connection: Redis, queue_names: Iterable[str], scheduled: bool = False
+) -> list[Leftover]:
+    """Jobs that RQ's started and failed registries hold but no live worker runs; with
+    `scheduled`, also the retries waiting in the scheduled registry (state 'scheduled').
 
     Read straight from the registries (without RQ's cleanup, which would run failure callbacks
     as a side effect of reading); started entries whose job record is gone and queue entries
@@ -210,10 +214,13 @@ def leftovers(*, connection: Redis, queue_names: Iterable[str]) -> list[Leftover
     names = list(queue_names)
     found: dict[str, Leftover] = {}
     for name in names:
-        for state, key in (
+        registries = [
             ("started", StartedJobRegistry(name, connection=connection).key),
             ("failed", FailedJobRegistry(name, connection=connection).key),
-        ):
+        ]
+        if scheduled:
+            registries.append(("scheduled", ScheduledJobRegistry(name, connection=connection).key))
+        for state, key in registries:
             for member in connection.zrange(key, 0, -1):
                 job_id = as_text(member)
                 if state == "started":  # `job_id:execution_id`
@@ -224,11 +231,11 @@ def leftovers(*, connection: Redis, queue_names: Iterable[str]) -> list[Leftover
                 if job is None:
                     connection.zrem(key, member)
                     continue
-                if job_is_alive(job):
+                if state != "scheduled" and job_is_alive(job):
                     if state == "failed":  # enqueued again since: a stale entry
                         connection.zrem(key, member)
                     continue
-                killed = state == "started" or job_failure_was_a_kill(job)
+                killed = state != "failed" or job_failure_was_a_kill(job)
                 found[job_id] = Leftover(job_id, name, state, killed, job)
         queue = Queue(name, connection=connection)
         for member in connection.lrange(queue.key, 0, -1):

@@ -96,15 +96,21 @@ class RecoveryReport:
 def recovery_run(*, startup: bool = False) -> RecoveryReport:
     """Queue again everything unfinished whose job is gone, dead or failed by a kill.
 
-    At start-up (`startup`) calibrations that failed by raising are queued again too (a restart
-    is the operator's retry); the periodic detector leaves those for staff to inspect.
+    At start-up (`startup`) calibrations that failed by raising are queued again too, and
+    retries waiting in RQ's scheduled registry run at once (a restart is the operator's retry);
+    the periodic detector leaves those alone.
     Raises redis' errors when Redis cannot be reached.
     """
     connection = django_rq.get_queue(queue.CALIBRATE_QUEUE).connection
     report = RecoveryReport()
     discarded_tasks: set[int] = set()
     failed_tasks: set[int] = set()
-    for leftover in queue_state.leftovers(connection=connection, queue_names=queue.QUEUES):
+    # At start-up, retries waiting out their backoff run at once: the stop that killed their
+    # work horse (or the crash) was no fault of theirs, and a restart is the operator's retry.
+    found = queue_state.leftovers(
+        connection=connection, queue_names=queue.QUEUES, scheduled=startup
+    )
+    for leftover in found:
         kind = _job_kind(leftover.job_id)
         if kind is None:
             continue  # not one of ours

@@ -265,3 +265,27 @@ def test_recovery_requeues_an_unfinished_rejudge_batch_whose_job_is_gone(db, con
         portal_queue.rejudge_batch_job_id(batch.pk)
     ]
     assert recovery.recovery_run().batches_requeued == []
+
+
+def test_a_retry_waiting_out_its_backoff_runs_at_once_at_start_up_only(make_task, connection):
+    from datetime import UTC, datetime, timedelta
+
+    from rq.registry import ScheduledJobRegistry
+
+    alpha = make_task(slug="alpha")
+    job = portal_queue.calibrate_task_enqueue(task_id=alpha.pk, fingerprint=alpha.fingerprint)
+    rq_queue = django_rq.get_queue(portal_queue.CALIBRATE_QUEUE)
+    # What RQ does when a stop kills the work horse: the retry waits 30 s (then 300 s).
+    connection.lrem(rq_queue.key, 0, job.id)
+    registry = ScheduledJobRegistry(queue=rq_queue)
+    registry.schedule(job, datetime.now(UTC) + timedelta(seconds=300))
+    job.set_status(JobStatus.SCHEDULED)
+
+    assert recovery.recovery_run().calibrations_requeued == []  # the detector leaves it
+    assert registry.get_job_ids() == [job.id]
+
+    report = recovery.recovery_run(startup=True)
+
+    assert report.calibrations_requeued == ["alpha"]
+    assert registry.get_job_ids() == []
+    assert rq_queue.job_ids == [job.id]
