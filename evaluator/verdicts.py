@@ -62,7 +62,12 @@ class Verdict(StrEnum):
     @classmethod
     def coerce(cls, value: str | Verdict) -> Verdict:
         """The member for a stored value; an unknown value raises ValueError."""
-        return value if isinstance(value, Verdict) else cls(value)
+        if isinstance(value, Verdict):
+            return value
+        try:
+            return _BY_VALUE[value]
+        except KeyError:
+            raise ValueError(f"{value!r} is not a verdict") from None
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -71,3 +76,4 @@ class Verdict(StrEnum):
 
 
 _ORDER = {member: index for index, member in enumerate(Verdict)}
+_BY_VALUE = {member.value: member for member in Verdict}

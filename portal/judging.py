@@ -6,7 +6,11 @@ place (`tests/conftest.py`'s `fake_judge`), whichever service module the call co
 """
 
 from evaluator import judge, sandbox
-from evaluator.judge import Calibration as Calibration, SampleResult as SampleResult
+from evaluator.judge import (
+    ATTEMPTS as ATTEMPTS,  # how often a sample is judged before it stays internal_error
+    Calibration as Calibration,
+    SampleResult as SampleResult,
+)
 from evaluator.tasks import Task
 
 

@@ -26,9 +26,10 @@ from portal.services.tasks import task_to_evaluator
 log = logging.getLogger(__name__)
 
 
-# internal_error is our fault: a sample is judged at most this many times in a run, then left
-# unscored; across runs (workers killed while judging it) at most MAX_TOTAL_JUDGE_ATTEMPTS.
-MAX_JUDGE_ATTEMPTS = 2
+# internal_error is our fault: a sample is judged at most as often as the CLI judges it
+# (evaluator.judge.ATTEMPTS) in a run, then stored as internal_error, which scores as a failure;
+# across runs (workers killed while judging it) at most MAX_TOTAL_JUDGE_ATTEMPTS.
+MAX_JUDGE_ATTEMPTS = judging.ATTEMPTS
 MAX_TOTAL_JUDGE_ATTEMPTS = 5
 MAX_DIAGNOSTIC_CHARS = 4000
 

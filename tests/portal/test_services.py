@@ -313,7 +313,7 @@ def test_internal_error_left_after_retries_counts_as_failed(
     submission.refresh_from_db()
     broken = Result.objects.filter(submission=submission, code="BROKEN")
     assert {r.verdict for r in broken} == {Verdict.INTERNAL_ERROR}
-    assert {r.attempts for r in broken} == {2}
+    assert {r.attempts for r in broken} == {evaluation.MAX_JUDGE_ATTEMPTS}
     # Retried, then scored 0: alpha 1/2, beta 0/1, so a sample cannot choose not to count.
     assert {r.beyond for r in broken} == {0.0}
     assert submission.pass_at_1 == pytest.approx(0.25)
