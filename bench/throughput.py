@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evaluator import sandbox
+from evaluator import jailfiles, sandbox
 from evaluator.cli import calibration_for
 from evaluator.judge import Verdict, judge_sample
 from evaluator.tasks import load_tasks
@@ -148,7 +148,7 @@ def main() -> int:
     args = parser.parse_args()
 
     sandbox.prepare_host()
-    interpreter = sandbox._interpreter_binary()
+    interpreter = jailfiles.interpreter_binary()
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
         config = write_pass_config(Path(tmp))

@@ -9,6 +9,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from evaluator.jailfiles import jail_python
+
 _HERE = Path(__file__).resolve().parent
 # Bump the prefix when the timing protocol changes in a way the sources below don't show.
 _PROTOCOL = "2"
@@ -18,7 +20,10 @@ _PROTOCOL = "2"
 # (calibrations are keyed by it) and marks every score stale.
 MEASURING_FILES = (
     "sandbox.py",
+    "jailfiles.py",
     "judge.py",
+    "calibration.py",
+    "checking.py",
     "checkers.py",
     *sorted(f"jail/{p.name}" for p in (_HERE / "jail").glob("*.py")),
 )
@@ -59,8 +64,6 @@ def _cpu_model() -> str:
 
 def _jail_python_version() -> str:
     try:
-        from evaluator.sandbox import jail_python
-
         return jail_python().version
     except Exception:  # noqa: BLE001 - no sandbox here: fall back to this interpreter
         return sys.version.split()[0]

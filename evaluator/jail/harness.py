@@ -3,8 +3,8 @@
 Protocol with the host (evaluator/sandbox.py):
 - `/box/request.json` (readable by this uid only) holds the programs, every test input (never an
   expected output) and the limits. The host writes a nonce line on the control pipe.
-- Round 0 runs every program once over every test; the outputs go to the host in a "checked"
-  frame. The host answers on the control pipe: "G" to measure, anything else to stop.
+- Round 0 runs every program over every test (check_program); the outputs go to the host in a
+  "checked" frame. The host answers on the control pipe: "G" to measure, anything else to stop.
 - Then the programs are measured: CPU time in interleaved rounds (timing.py) or instruction
   counts under valgrind (counting.py). The last frame is the report, with the nonce.
 
@@ -49,21 +49,25 @@ def _read_line(fd, timeout):
     return data.decode().strip()
 
 
-def check_summary(run):
-    """What the host needs to judge a program's first run."""
+def check_summary(run, offset=0):
+    """What the host needs to judge a run: outputs, or how it failed (test numbers overall)."""
     if run.ok:
         entry = {"status": "ok", "outputs": run.result["outputs"], "seconds": run.seconds}
     elif run.failure is not None:
         entry = {"status": run.failure[0], "error": run.failure[1], "test": -1}
     else:
         entry = dict(run.result)
+        if entry.get("test", -1) >= 0:
+            entry["test"] += offset
     entry["cpu_s"] = run.cpu_s
     entry["maxrss_kb"] = run.maxrss_kb
     entry["output"] = run.output.decode("utf-8", "replace")
     return entry
 
 
-def run_program(request, program):
+def run_program(request, program, suite="timed_tests"):
+    """One run of a program over one suite of tests: the performance ones, or the others."""
+    request = {**request, "tests": request[suite]}
     pid, result_r, output_r = runs.start(_child, request, program)
     return runs.finish(
         pid,
@@ -103,6 +107,28 @@ def verify(request):
     return {"status": "error", "error": (run.failure or ("error", "no result"))[1]}
 
 
+def check_program(request, program):
+    """Round 0 of a program: (the host's summary of all its outputs, its first measured run).
+
+    The tests that only check correctness (LeetCode-sized, edge cases) run once, apart; then the
+    performance tests, the same run that every measured round repeats, so the first measured run
+    is checked in full too. A program that tells the two apart gains nothing: both are checked,
+    and every measured run must return what the first one did.
+    """
+    offset = len(request["check_tests"])
+    if offset:
+        first = run_program(request, program, "check_tests")
+        if not first.ok:
+            return check_summary(first), None
+    timed = run_program(request, program, "timed_tests")
+    summary = check_summary(timed, offset)
+    if offset and timed.ok:
+        summary["outputs"] = first.result["outputs"] + summary["outputs"]
+        summary["cpu_s"] = max(first.cpu_s, timed.cpu_s)
+        summary["output"] = (first.output + timed.output).decode("utf-8", "replace")
+    return summary, timed
+
+
 def serve(request, control_fd, result_fd):
     make_namespace()  # import the prelude's modules once; every run inherits them
     if request.get("mode") == "mercury_verify":
@@ -111,9 +137,8 @@ def serve(request, control_fd, result_fd):
     report = {name: {"times": [], "digests": []} for name in names}
     checked = {}
     for name in names:
-        run = run_program(request, request["programs"][name])
-        checked[name] = check_summary(run)
-        if run.ok:
+        checked[name], run = check_program(request, request["programs"][name])
+        if run is not None and run.ok:
             report[name]["times"].append(run.seconds)
             report[name]["digests"].append(run.digest)
     write_frame(result_fd, {"kind": "checked", "programs": checked})

@@ -6,7 +6,8 @@ limits and signals are set, the inputs are converted and the calling machinery i
 it sends its CPU clock reading as the run's first message. From that moment nothing in this
 process is trusted: the completion may patch any of it. The harness (another uid) reads the run's
 CPU time from the kernel, so nothing here can shorten it, and it validates the result message.
-Every run is the same: all tests, in the same order, whether it is the check or a timed repetition.
+Every measured run is the same (the performance tests, in one order), and the first is checked in
+full like the correctness-only run before it.
 """
 
 import builtins

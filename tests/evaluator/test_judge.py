@@ -263,14 +263,16 @@ def test_patched_timer_and_builtins_cache_cannot_buy_speed(test_tasks, calibrati
 
 def test_a_forged_result_frame_changes_nothing_about_the_time(test_tasks, calibrations):
     task = test_tasks["pair-sum"]
-    # Computes the answers the slow way, writes a well-formed result frame of its own on every
-    # descriptor it has and leaves at once: the answer is its own, the CPU time the kernel's.
-    prefix = f"import os, json\nOUT = []\nTOTAL = {len(task.tests)}\n"
+    # Computes the answers the slow way, and in a run of the performance tests writes a
+    # well-formed result frame of its own on every descriptor it has and leaves at once: the
+    # answer is its own, the CPU time the kernel's.
+    prefix = f"import os, json\nOUT = []\nTOTAL = {len(task.large)}\n"
     forged = prefix + task.references["quadratic"].replace(
         "        n = len(nums)\n",
         "        answer = Solution.slow(nums, target)\n"
-        "        OUT.append(answer)\n"
-        "        if len(OUT) == TOTAL:\n"
+        "        if len(nums) > 1000:\n"
+        "            OUT.append(answer)\n"
+        "        if OUT and len(OUT) == TOTAL:\n"
         "            data = json.dumps({'status': 'ok', 'outputs': OUT}).encode()\n"
         "            for fd in range(3, 64):\n"
         "                try: os.write(fd, len(data).to_bytes(4, 'big') + data)\n"
