@@ -467,8 +467,9 @@ class Chaos:
         return found
 
     def run(self, finish_timeout: float) -> None:
-        self.note(f"seed {self.seed}: {self.cycles} cycle(s), database {self.database}")
+        self.note(f"seed {self.seed}: {self.cycles} cycle(s)")
         self.setup()
+        self.note(f"database {self.database}, Redis {self.redis.url}, folder {self.directory}")
         try:
             for index in range(1, self.cycles + 1):
                 self.cycle(index)
