@@ -7,8 +7,8 @@
    same code path the judge uses (sandbox.run_harness with an empty request).
 2. Throughput: one sample per task (each task's canonical reference as the completion) judged on
    every core, as the portal's workers do; prints tasks per second and the projection for
-   Mercury's 256 tasks. Calibration is done first and not counted (`--calibration` times it too,
-   from an empty cache: what a fresh host pays once).
+   Mercury's 256 tasks. Calibration is done first and not counted (`--calibration` times it too;
+   with MERCURY_CACHE_DIR pointing at a new folder, that is what a fresh host pays once).
 3. Peer (`--no-peer` skips it): the same samples scored by Mercury's method, written here after
    its published harness (not its code): for every sample, the sample and every reference
    solution of the task each run in a process of their own over the task's tests, timed by one
@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evaluator import jailfiles, sandbox
-from evaluator.cli import calibration_for
+from evaluator.cli import CACHE_DIR, calibration_for
 from evaluator.judge import Verdict, judge_sample
 from evaluator.tasks import load_tasks
 
@@ -176,16 +176,15 @@ def main() -> int:
     workers = len(os.sched_getaffinity(0))
     with ThreadPoolExecutor(workers) as pool:
         if args.calibration:
-            with tempfile.TemporaryDirectory() as empty:
-                started = time.perf_counter()
-                calibrations = list(
-                    pool.map(lambda t: calibration_for(t, cache_dir=Path(empty)), tasks)
-                )
-                calibration_wall = time.perf_counter() - started
+            # Into the usual cache, so a stability run after this one reuses them; point
+            # MERCURY_CACHE_DIR at a new folder to time a fresh host's calibration.
+            started = time.perf_counter()
+            calibrations = list(pool.map(calibration_for, tasks))
+            calibration_wall = time.perf_counter() - started
             print(
-                f"calibrated {len(tasks)} tasks from an empty cache on {workers} cores in "
-                f"{calibration_wall:.1f} s; 256 tasks projected "
-                f"{calibration_wall / len(tasks) * 256 / 60:.1f} min"
+                f"calibrated {len(tasks)} tasks ({sum(len(t.references) for t in tasks)} "
+                f"references) on {workers} cores in {calibration_wall:.1f} s; 256 tasks "
+                f"projected {calibration_wall / len(tasks) * 256 / 60:.1f} min (cache: {CACHE_DIR})"
             )
         else:
             calibrations = list(pool.map(calibration_for, tasks))

@@ -117,7 +117,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from evaluator.sandbox import prepare_host
 
     tasks = load_task_set(args.tasks)
-    parsed = parse_completions(Path(args.completions).read_bytes(), known_tasks=tasks)
+    parsed = parse_completions(
+        Path(args.completions).read_bytes(),
+        known_tasks=tasks,
+        prompts={slug: task.prompt for slug, task in tasks.items()},
+    )
+    print(parsed.summary, file=sys.stderr)
     for error in parsed.errors:
         print(f"{args.completions}: {error}", file=sys.stderr)
     if not parsed.samples:

@@ -190,6 +190,8 @@ class Metric:
     of_task: Callable[[TaskScore], float | None]
     scale: float = 100.0
     higher_is_better: bool = True
+    # The leaderboard page shows it per difficulty too (exports and the API always do).
+    page_by_difficulty: bool = True
 
     @property
     def ci_key(self) -> str:
@@ -227,6 +229,17 @@ METRICS: tuple[Metric, ...] = (
         description="where a sample's runtime falls between the slowest (0) and fastest (100) "
         "reference; a failed sample scores 0 (mean over samples, then tasks)",
         of_task=attrgetter("beyond_at_1"),
+    ),
+    Metric(
+        key="beyond_given_correct",
+        field="beyond_given_correct",
+        sort="beyond_correct",
+        label="Beyond | correct",
+        short_label="B|C",
+        description="Beyond of the passing samples only: how efficient the code is when it "
+        "works, apart from how often it works (mean over tasks with a passing sample)",
+        of_task=attrgetter("beyond_if_passed"),
+        page_by_difficulty=False,
     ),
 )
 METRICS_BY_KEY: dict[str, Metric] = {metric.key: metric for metric in METRICS}

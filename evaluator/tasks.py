@@ -14,6 +14,21 @@ DIFFICULTIES = ("Easy", "Medium", "Hard")
 CHECKERS = ("exact", "unordered", "unordered_nested", "float", "validator", "mercury")
 
 
+def full_prompt(*, title: str, description: str, starter: str) -> str:
+    """The prompt a model generates from: the problem statement (with its examples and
+    constraints) in a docstring, then the starter code, as bigcode-evaluation-harness builds
+    Mercury's prompts (the statement in triple quotes, a newline, then the starter code).
+
+    The whole is valid Python, so a completion may continue it (a method body) or restate the
+    class. Backslashes and triple quotes in the statement are escaped so that the docstring
+    reads back as written.
+    """
+    quotes = "'" * 3
+    statement = f"{title}\n\n{description.strip()}" if title else description.strip()
+    statement = statement.replace("\\", "\\\\").replace(quotes, "\\'" * 3)
+    return f"{quotes}\n{statement}\n{quotes}\n{starter}"
+
+
 class TaskError(ValueError):
     """A task directory is malformed."""
 

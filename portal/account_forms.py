@@ -1,8 +1,11 @@
 """Forms of the accounts pages: sign-up with an e-mail address, API tokens, notifications."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+
+from portal.services.accounts import password_reset_count
 
 
 class SignUpForm(UserCreationForm):  # type: ignore[type-arg]
@@ -42,3 +45,17 @@ class NotificationForm(forms.Form):
     notify_by_email = forms.BooleanField(
         required=False, label="E-mail me when an evaluation of mine finishes or fails"
     )
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form that mails an address, and an account, at most
+    MERCURY_PASSWORD_RESETS_PER_HOUR times an hour; beyond that it sends nothing, silently
+    (the page never says whether an account exists)."""
+
+    def get_users(self, email):  # type: ignore[no-untyped-def]
+        limit = settings.MERCURY_PASSWORD_RESETS_PER_HOUR
+        if not password_reset_count(kind="address", value=email, limit=limit):
+            return
+        for user in super().get_users(email):
+            if password_reset_count(kind="account", value=str(user.pk), limit=limit):
+                yield user

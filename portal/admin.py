@@ -1,5 +1,6 @@
 """Admin: tasks, calibrations, submissions and results; moderation, flags, audit log, trust."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -14,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from evaluator.metrics import METRICS
+from evaluator.metrics import METRICS, Metric
 from portal import caching
 from portal.models import (
     ApiToken,
@@ -40,6 +41,7 @@ from portal.services.moderation import (
     submission_rejudge_recorded,
     user_set_trusted,
 )
+from portal.templatetags.portal_format import pct, percent
 
 User = get_user_model()
 
@@ -100,8 +102,17 @@ class CalibrationAdmin(PublicDataAdmin):
 class ResultInline(admin.TabularInline):
     model = Result
     extra = 0
-    fields = ["task", "sample", "verdict", "runtime_s", "beyond", "percentile", "diagnostic"]
+    fields = ["task", "sample", "verdict", "runtime_s", "beyond_score", "beats", "diagnostic"]
     readonly_fields = fields
+
+    @admin.display(description="Beyond (0-100)")
+    def beyond_score(self, obj: Result) -> str:
+        return pct(obj.beyond)
+
+    @admin.display(description="beats (% of references)")
+    def beats(self, obj: Result) -> str:
+        return percent(obj.percentile)
+
     can_delete = False
     show_change_link = True
 
@@ -122,6 +133,22 @@ class OpenFlagsFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _scaled_name(metric: Metric) -> str:
+    return f"{metric.field}_0_100"
+
+
+def _scaled_column(metric: Metric) -> Callable[[Any, Submission], str]:
+    """A registered metric on the 0-100 scale, as on the pages and in the CSV (`metrics` and
+    the columns keep 0..1)."""
+
+    @admin.display(description=f"{metric.label} (0-100)", ordering=metric.field)
+    def column(self: Any, obj: Submission) -> str:
+        return pct(getattr(obj, metric.field))
+
+    column.__name__ = _scaled_name(metric)
+    return column
+
+
 @admin.register(Submission)
 class SubmissionAdmin(PublicDataAdmin):
     list_display = [
@@ -135,7 +162,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "open_flags",
         "progress_done",
         "progress_total",
-        *(metric.field for metric in METRICS),
+        *(_scaled_name(metric) for metric in METRICS),
         "created_at",
     ]
     list_filter = [
@@ -162,7 +189,7 @@ class SubmissionAdmin(PublicDataAdmin):
         "progress_total",
         "n_tasks",
         "n_samples",
-        *(metric.field for metric in METRICS),
+        *(_scaled_name(metric) for metric in METRICS),
         "metrics",
         "error_message",
     ]
@@ -192,7 +219,9 @@ class SubmissionAdmin(PublicDataAdmin):
         self, request: HttpRequest, queryset: QuerySet[Submission], action: str
     ) -> TemplateResponse | None:
         """Ask for the reason on an intermediate page, then apply `action` to each entry."""
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        form = ReasonForm(
+            request.POST if "apply" in request.POST else None, required=TRANSITIONS[action][2]
+        )
         if form.is_bound and form.is_valid():
             done, refused = 0, []
             for pk in queryset.values_list("pk", flat=True):
@@ -278,6 +307,10 @@ class SubmissionAdmin(PublicDataAdmin):
             ),
             messages.INFO,
         )
+
+
+for _metric in METRICS:  # every registered metric, on the 0-100 scale
+    setattr(SubmissionAdmin, _scaled_name(_metric), _scaled_column(_metric))
 
 
 @admin.register(Result)
@@ -427,11 +460,26 @@ class MercuryUserAdmin(UserAdmin):
 
 
 class ReasonForm(forms.Form):
-    """The reason a moderator gives; required for hide and reject (the service checks)."""
+    """The reason a moderator gives; required for hide and reject, so the form asks again
+    instead of applying nothing (the service checks too)."""
 
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+        if required:
+            self.fields["reason"].error_messages["required"] = (
+                "Say why: the owner sees the reason on the entry's page."
+            )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if self.fields["reason"].required and not reason:
+            raise forms.ValidationError(self.fields["reason"].error_messages["required"])
+        return reason
 
 
 admin.site.unregister(User)

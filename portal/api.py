@@ -14,8 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from portal import caching, selectors
-from portal.forms import SubmissionUploadForm
+from portal.forms import CompletionsCheckForm, SubmissionUploadForm
 from portal.services.accounts import api_token_authenticate
+from portal.services.completions import completions_check
 from portal.services.submissions import (
     SubmissionDuplicate,
     SubmissionInvalid,
@@ -113,6 +114,19 @@ def submissions(request: HttpRequest) -> HttpResponse:
         },
         status=201,
     )
+
+
+@api_view("POST")
+def submissions_validate(request: HttpRequest) -> HttpResponse:
+    """POST /api/submissions/validate/ (multipart `file`): check a file as an upload would,
+    storing nothing and using no quota; 200 with `valid` and every error either way."""
+    _token_user(request)
+    form = CompletionsCheckForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [f"{field}: {error}" for field, items in form.errors.items() for error in items]
+        return JsonResponse({"errors": errors}, status=400)
+    upload = form.cleaned_data["file"]
+    return JsonResponse(completions_check(data=b"".join(upload.chunks())).as_dict())
 
 
 @api_view("GET")

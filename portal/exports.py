@@ -118,10 +118,19 @@ def result_dicts(*, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def results_csv(*, rows: list[dict[str, Any]]) -> str:
-    """A submission's per-sample outcomes as CSV (runtime in seconds, Beyond 0..1)."""
+    """A submission's per-sample outcomes as CSV: runtime in seconds, Beyond and percentile on
+    the 0-100 scale with one decimal, as on the pages (the JSON keeps the evaluator's 0..1)."""
+
+    def value(row: dict[str, Any], name: str, key: str) -> Any:
+        if name == "beyond" and row[key] is not None:
+            return f"{row[key] * 100:.1f}"
+        if name == "percentile" and row[key] is not None:
+            return f"{row[key]:.1f}"
+        return row[key]
+
     return _csv(
         [name for name, _key in RESULT_FIELDS],
-        ([row[key] for _name, key in RESULT_FIELDS] for row in rows),
+        ([value(row, name, key) for name, key in RESULT_FIELDS] for row in rows),
     )
 
 

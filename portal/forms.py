@@ -1,4 +1,4 @@
-"""Forms of the portal: the completions upload with the model's metadata."""
+"""Forms of the portal: the completions upload with the model's metadata, and a file check."""
 
 from django import forms
 from django.conf import settings
@@ -6,6 +6,24 @@ from django.template.defaultfilters import filesizeformat
 
 from portal.models import Weights
 from portal.services.submissions import SubmissionMetadata
+
+
+def _limited(upload):  # type: ignore[no-untyped-def]
+    limit = settings.MERCURY_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}."
+        )
+    return upload
+
+
+class CompletionsCheckForm(forms.Form):
+    """Only a completions file: checked as an upload would be, nothing stored."""
+
+    file = forms.FileField(label="Completions file")
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        return _limited(self.cleaned_data["file"])
 
 
 class SubmissionUploadForm(forms.Form):
@@ -48,9 +66,15 @@ class SubmissionUploadForm(forms.Form):
         help_text="Prompting, decoding or post-processing worth knowing.",
     )
     file = forms.FileField(
-        label="Completions (JSONL)",
-        help_text='One object a line: {"task_id": "<slug>", "completion": "<python>"}.',
-        widget=forms.ClearableFileInput(attrs={"accept": ".jsonl,.json,.txt,application/jsonl"}),
+        label="Completions file",
+        help_text=(
+            'JSONL, one {"task_id": "<slug>", "completion": "<python>"} a line (EvalPlus\'s'
+            " files too), Mercury's *_samples.json, or bigcode-evaluation-harness's"
+            " generations (a JSON list of lists)."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".jsonl,.json,.txt,application/jsonl,application/json"}
+        ),
     )
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -65,13 +89,7 @@ class SubmissionUploadForm(forms.Form):
         return value
 
     def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        limit = settings.MERCURY_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}."
-            )
-        return upload
+        return _limited(self.cleaned_data["file"])
 
     def metadata(self) -> SubmissionMetadata:
         """The validated metadata for `submission_create`."""

@@ -117,11 +117,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# plotly.js comes from the installed plotly package (served as vendor/plotly.min.js), never a CDN.
+# plotly.js is our own static file, never a CDN: plotly.js-basic-dist-min (scatter and bar traces
+# only, a quarter of the full bundle) in static/vendor/, the version the plotly package builds for.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "portal.staticfiles.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -161,6 +161,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:profile"
 LOGOUT_REDIRECT_URL = "portal:leaderboard"
 MERCURY_SIGNUP_OPEN = env_bool("MERCURY_SIGNUP_OPEN", True)
+# Password-reset mails per hour to one address or account (more requests send nothing), and
+# reset requests per hour from one client address (more get 429). 0: no limit.
+MERCURY_PASSWORD_RESETS_PER_HOUR = env_int("MERCURY_PASSWORD_RESETS_PER_HOUR", 3)
+MERCURY_PASSWORD_RESET_REQUESTS_PER_HOUR = env_int("MERCURY_PASSWORD_RESET_REQUESTS_PER_HOUR", 20)
 # Absolute links in e-mails (password reset links use the request's host instead).
 MERCURY_BASE_URL = (os.environ.get("MERCURY_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 

@@ -4,16 +4,22 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import api, views
-from portal.views import accounts, moderation as moderation_views
+from portal.views import accounts, moderation as moderation_views, pages, uploads
 
 portal_patterns = [
     path("", views.leaderboard, name="leaderboard"),
     path("leaderboard.csv", views.leaderboard_csv, name="leaderboard_csv"),
     path("leaderboard.json", views.leaderboard_json, name="leaderboard_json"),
     path("leaderboard/chart/", views.leaderboard_chart, name="leaderboard_chart"),
+    path(
+        "leaderboard/percentiles/",
+        views.leaderboard_percentiles,
+        name="leaderboard_percentiles",
+    ),
     path("prompts.jsonl", views.prompts_jsonl, name="prompts_jsonl"),
+    path("examples/completions.jsonl", pages.example_completions, name="example_completions"),
     path("compare/", views.compare, name="compare"),
-    path("upload/", views.upload, name="upload"),
+    path("upload/", uploads.upload, name="upload"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:pk>/status/", views.submission_status, name="submission_status"),
     path(
@@ -39,12 +45,16 @@ portal_patterns = [
     ),
     path("submissions/<int:pk>/flag/", moderation_views.submission_flag, name="submission_flag"),
     path("moderation/", moderation_views.moderation_log, name="moderation_log"),
+    path("about/", pages.about, name="about"),
+    path("docs/api/", pages.docs_api, name="docs_api"),
+    path("docs/openapi.yaml", pages.openapi_yaml, name="openapi_yaml"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<slug:slug>/", views.task_detail, name="task_detail"),
     path("tasks/<slug:slug>/chart/", views.task_chart, name="task_chart"),
     path("api/leaderboard/", api.leaderboard, name="api_leaderboard"),
     path("api/tasks/", api.tasks, name="api_tasks"),
     path("api/submissions/", api.submissions, name="api_submissions"),
+    path("api/submissions/validate/", api.submissions_validate, name="api_submissions_validate"),
     path("api/submissions/<int:pk>/", api.submission, name="api_submission"),
     path(
         "api/submissions/<int:pk>/results/", api.submission_results, name="api_submission_results"
@@ -63,7 +73,9 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
-    # login, logout (POST), password_change, password_reset, ... (templates/registration/)
+    # The reset request is rate-limited; the rest are Django's (templates/registration/).
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    # login, logout (POST), password_change, password_reset's later steps, ...
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

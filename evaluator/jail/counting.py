@@ -61,7 +61,7 @@ def count_once(request, program):
     limits["cpu_s"] = limits["cpu_s"] * VALGRIND_SLOWDOWN + 10
     _counted[0] += 1
     scratch = SCRATCH.format(_counted[0])
-    pid, result_r, output_r = runs.start(_counted_child, job_r, log_w, request, scratch)
+    pid, result_r, output_r, hold_w = runs.start(_counted_child, job_r, log_w, request, scratch)
     os.close(job_r)
     os.close(log_w)
     job = json.dumps({"request": request, "program": program}).encode()
@@ -71,6 +71,7 @@ def count_once(request, program):
         pid,
         result_r,
         output_r,
+        hold_w,
         tests=len(request["tests"]),
         limits=limits,
         checker=request.get("checker", "exact"),

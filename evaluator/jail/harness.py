@@ -68,11 +68,12 @@ def check_summary(run, offset=0):
 def run_program(request, program, suite="timed_tests"):
     """One run of a program over one suite of tests: the performance ones, or the others."""
     request = {**request, "tests": request[suite]}
-    pid, result_r, output_r = runs.start(_child, request, program)
+    pid, result_r, output_r, hold_w = runs.start(_child, request, program)
     return runs.finish(
         pid,
         result_r,
         output_r,
+        hold_w,
         tests=len(request["tests"]),
         limits=request["limits"],
         checker=request.get("checker", "exact"),
@@ -92,11 +93,12 @@ def _verify_child(result_w, output_w, request):
 
 def verify(request):
     """Mercury's evaluate_offline on recorded outputs (no completion code runs in this jail)."""
-    pid, result_r, output_r = runs.start(_verify_child, request)
+    pid, result_r, output_r, hold_w = runs.start(_verify_child, request)
     run = runs.finish(
         pid,
         result_r,
         output_r,
+        hold_w,
         tests=len(request["cases"]),
         limits=request["limits"],
         checker="exact",

@@ -21,6 +21,7 @@ from itertools import *
 from functools import *
 from string import ascii_lowercase, ascii_uppercase, ascii_letters, digits
 from builtins import pow  # math's star import must not shadow pow(base, exp, mod)
+import bisect  # the star import above bound `bisect` to the function; code calls bisect.insort
 inf = float("inf")
 try:
     import sortedcontainers
@@ -59,7 +60,9 @@ def make_namespace():
     """A fresh global namespace with LeetCode's environment."""
     if os.path.isdir(EXTRA_LIB) and EXTRA_LIB not in sys.path:
         sys.path.append(EXTRA_LIB)
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    # Not "__main__": a completion's `if __name__ == "__main__":` self-test must not run (as in
+    # Mercury's harness and on LeetCode), least of all inside the measured run.
+    namespace = {"__name__": "solution", "__builtins__": __builtins__}
     exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
     namespace["ListNode"] = ListNode
     namespace["TreeNode"] = TreeNode
@@ -126,7 +129,7 @@ def tree_to_list(root, limit=10**7):
     return out
 
 
-def _kind(type_name):
+def kind(type_name):
     """Which boundary conversion a type string needs."""
     t = (type_name or "").replace(" ", "")
     if t.startswith("Optional[") and t.endswith("]"):
@@ -148,14 +151,14 @@ def convert_args(values, params, namespace):
     tree_node = namespace.get("TreeNode", TreeNode)
     out = []
     for index, value in enumerate(values):
-        kind = _kind(params[index] if index < len(params) else "")
-        if kind == "list":
+        what = kind(params[index] if index < len(params) else "")
+        if what == "list":
             out.append(list_to_linked(value, list_node))
-        elif kind == "tree":
+        elif what == "tree":
             out.append(list_to_tree(value, tree_node))
-        elif kind == "lists":
+        elif what == "lists":
             out.append([list_to_linked(v, list_node) for v in value])
-        elif kind == "trees":
+        elif what == "trees":
             out.append([list_to_tree(v, tree_node) for v in value])
         else:
             out.append(deep_copy_json(value))
@@ -172,14 +175,34 @@ def deep_copy_json(value):
 
 def to_json_value(value, returns):
     """Turn a method's return value into plain JSON data."""
-    kind = _kind(returns)
-    if kind == "list" or (kind == "plain" and is_node(value, "next")):
+    what = kind(returns)
+    if what == "list" or (what == "plain" and is_node(value, "next")):
         return linked_to_list(value) if value is not None else []
-    if kind == "tree" or (kind == "plain" and is_node(value, "left")):
+    if what == "tree" or (what == "plain" and is_node(value, "left")):
         return tree_to_list(value)
-    if kind in ("lists", "trees") and isinstance(value, list):
-        conv = linked_to_list if kind == "lists" else tree_to_list
+    if what in ("lists", "trees") and isinstance(value, list):
+        conv = linked_to_list if what == "lists" else tree_to_list
         return [conv(v) if v is not None else [] for v in value]
+    return _plain(value, 0)
+
+
+def json_default(value):
+    """For json.dumps: what `to_json_value` makes of a value JSON has no form for.
+
+    Plain results (numbers, strings, lists, dicts) are encoded by json's C code as they are; only
+    nodes, sets and other objects come here. Cheap, as it must be: a run's outputs are encoded
+    inside its measured time.
+    """
+    if isinstance(value, (set, frozenset)):
+        items = list(value)
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if is_node(value, "next"):
+        return linked_to_list(value)
+    if is_node(value, "left"):
+        return tree_to_list(value)
     return _plain(value, 0)
 
 

@@ -18,13 +18,13 @@ class FrameError(ValueError):
     """A frame that is truncated, oversized or not the JSON it must be."""
 
 
-def encode_frame(payload):
-    data = json.dumps(payload, separators=(",", ":")).encode()
+def encode_frame(payload, default=None):
+    data = json.dumps(payload, separators=(",", ":"), default=default).encode()
     return len(data).to_bytes(HEADER, "big") + data
 
 
-def write_frame(fd, payload):
-    view = memoryview(encode_frame(payload))
+def write_frame(fd, payload, default=None):
+    view = memoryview(encode_frame(payload, default))
     while view:
         written = os.write(fd, view)
         view = view[written:]

@@ -8,6 +8,7 @@ lazy result converted after the calls or at import is all counted.
 """
 
 import contextlib
+import fcntl
 import os
 import select
 import signal
@@ -56,24 +57,39 @@ def reap_strays():
         total += usage.ru_utime + usage.ru_stime
 
 
+HOLD_FD = 4  # a run's read end of a pipe the harness never writes: it waits there when done
+hold_source = None  # in a started run: where the hold pipe waits for runner.place_fds
+
+
 def start(child, *args):
-    """Fork a run process that calls child(result_w, output_w, *args); return its pid and pipes."""
+    """Fork a run process that calls child(result_w, output_w, *args); return its pid and pipes.
+
+    The run finds the read end of a third pipe at HOLD_FD; the harness keeps its write end (the
+    last item returned) until the run has been measured.
+    """
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
+    hold_r, hold_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(result_r)
             os.close(output_r)
+            os.close(hold_w)
+            # Out of the way of the low numbers place_fds moves the other pipes to.
+            global hold_source
+            hold_source = fcntl.fcntl(hold_r, fcntl.F_DUPFD, 40)
+            os.close(hold_r)
             child(result_w, output_w, *args)
         finally:
             os._exit(0)
     os.close(result_w)
     os.close(output_w)
-    return pid, result_r, output_r
+    os.close(hold_r)
+    return pid, result_r, output_r, hold_w
 
 
-def finish(pid, result_r, output_r, *, tests, limits, checker, expect_start=True):
+def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_start=True):
     """Read a started run to its end within its wall limit; account and validate it."""
     run = Run()
     reader = FrameReader(RESULT_CAP)
@@ -85,6 +101,8 @@ def finish(pid, result_r, output_r, *, tests, limits, checker, expect_start=True
     open_fds = {result_r, output_r}
     exited = killed_wall = False
     problem = None
+    stopped = None  # the run's own CPU when it was stopped on delivering its result
+    result_closed = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -103,6 +121,8 @@ def finish(pid, result_r, output_r, *, tests, limits, checker, expect_start=True
             data = os.read(fd, 1 << 20)
             if not data:
                 open_fds.discard(fd)
+                if fd == result_r:
+                    result_closed = True  # the run has said all it will say
                 continue
             if fd == output_r:
                 output_total += len(data)
@@ -113,18 +133,28 @@ def finish(pid, result_r, output_r, *, tests, limits, checker, expect_start=True
             else:
                 try:
                     frames += reader.feed(data)
+                    if expect_start and len(frames) >= 2 and stopped is None:
+                        stopped = _stop_and_read(pid)
                 except FrameError as exc:
                     too_big = "over the cap" in str(exc)
                     problem = ("output" if too_big else "error", str(exc))
-        if problem:
+        if problem or stopped is not None or result_closed:
             break
+    if (stopped is not None or result_closed) and output_r in open_fds and not problem:
+        output, output_total = _drain(output_r, output, output_total)
     if not exited:
         os.kill(pid, signal.SIGKILL)
+    final = _final_own_cpu(pid)
     _, status, usage = os.wait4(pid, 0)
     strays = reap_strays()
-    for fd in (pidfd, result_r, output_r):
+    for fd in (pidfd, result_r, output_r, hold_w):
         os.close(fd)
     run.cpu_s = usage.ru_utime + usage.ru_stime + strays
+    if stopped is not None and final is not None:
+        # What the run itself used up to delivering its result (its exit's teardown left out),
+        # plus every child it waited for, plus everything it left behind.
+        waited = max(usage.ru_utime + usage.ru_stime - final, 0.0)
+        run.cpu_s = min(stopped + waited + strays, run.cpu_s)
     run.maxrss_kb = usage.ru_maxrss
     run.output = bytes(output)
     if problem is None and reader.pending and not killed_wall:
@@ -139,6 +169,46 @@ def finish(pid, result_r, output_r, *, tests, limits, checker, expect_start=True
     if run.ok:
         run.digest = outputs_digest(run.result["outputs"], checker)
     return run
+
+
+def _drain(fd, output, total):
+    """What a stopped run had already printed (its pipe holds it), without waiting for more."""
+    while select.select([fd], [], [], 0)[0]:
+        data = os.read(fd, 1 << 20)
+        if not data:
+            break
+        total += len(data)
+        if len(output) < OUTPUT_KEPT:
+            output += data[: OUTPUT_KEPT - len(output)]
+    return output, total
+
+
+def _process_clock(pid):
+    return ((~pid) << 3) | 2  # CPUCLOCK_SCHED of the whole process, as glibc builds it
+
+
+def _stop_and_read(pid):
+    """Stop the run (every thread) and read its CPU clock, exact once nothing of it runs."""
+    try:
+        os.kill(pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            found = os.waitid(os.P_PID, pid, os.WSTOPPED | os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            if found is not None:
+                return time.clock_gettime(_process_clock(pid))
+            time.sleep(0.0002)
+    except (OSError, ChildProcessError):
+        pass
+    return None
+
+
+def _final_own_cpu(pid):
+    """The run's own CPU once it is dead and not yet reaped (children it waited for excluded)."""
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        return time.clock_gettime(_process_clock(pid))
+    except (OSError, ChildProcessError):
+        return None
 
 
 def _read_frames(run, frames, tests, expect_start):

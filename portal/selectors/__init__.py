@@ -21,7 +21,12 @@ from portal.selectors.common import (
     task_count,
     task_set_fingerprint,
 )
-from portal.selectors.compare import Comparison, compare_candidates, compare_submissions
+from portal.selectors.compare import (
+    NOISE_RATIO,
+    Comparison,
+    compare_candidates,
+    compare_submissions,
+)
 from portal.selectors.leaderboard import (
     METRIC_COLUMNS,
     METRIC_GROUPS,
@@ -42,7 +47,9 @@ from portal.selectors.moderation import (
     submission_flags,
     submission_moderation_history,
 )
+from portal.selectors.queue import QueueEstimate, submission_queue_estimate
 from portal.selectors.submissions import (
+    ResultFilter,
     SubmissionDetail,
     TaskResults,
     result_code,
@@ -56,6 +63,7 @@ from portal.selectors.submissions import (
 from portal.selectors.tasks import (
     TaskDetail,
     calibration_progress,
+    calibration_waiting,
     prompt_rows,
     task_chart_data,
     task_detail,
@@ -68,6 +76,7 @@ __all__ = [
     "DIFFICULTIES",
     "METRIC_COLUMNS",
     "METRIC_GROUPS",
+    "NOISE_RATIO",
     "SIZE_BUCKETS",
     "SORTS",
     "BenchmarkState",
@@ -77,7 +86,9 @@ __all__ = [
     "LeaderboardRow",
     "ModerationLogPage",
     "PageInfo",
+    "QueueEstimate",
     "Quota",
+    "ResultFilter",
     "SubmissionDetail",
     "TaskDetail",
     "TaskResults",
@@ -87,6 +98,7 @@ __all__ = [
     "calibration_is_current",
     "calibration_progress",
     "calibration_runtimes",
+    "calibration_waiting",
     "calibrations_for",
     "compare_candidates",
     "compare_submissions",
@@ -111,6 +123,7 @@ __all__ = [
     "submission_moderation_history",
     "submission_outcomes",
     "submission_progress",
+    "submission_queue_estimate",
     "submission_result_rows",
     "submissions_api_rows",
     "submissions_of",

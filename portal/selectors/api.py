@@ -33,7 +33,7 @@ def task_api_detail(*, slug: str) -> dict[str, Any]:
         "spread": calibration.spread if calibration else None,
         "host": calibration.host if calibration else None,
     }
-    return {**task_api_row(task), "description": task.description, "references": references}
+    return {**task_api_row(task), "references": references}
 
 
 def submission_api_results(*, submission: Submission) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from evaluator.metrics import METRICS, SampleOutcome, score_samples
-from portal.models import Result, Submission, SubmissionStatus, Verdict
+from portal.models import Result, Submission, Verdict
 from portal.selectors.common import (
     DIFFICULTIES,
     PageInfo,
@@ -18,6 +18,8 @@ from portal.selectors.common import (
     page_info,
     submission_figures,
 )
+from portal.selectors.queue import submission_queue_estimate
+from portal.selectors.tasks import calibration_waiting
 
 TASKS_PER_PAGE = 20
 LIVE_RESULTS_LIMIT = 500
@@ -38,6 +40,10 @@ class TaskResults:
     @property
     def passed(self) -> int:
         return sum(1 for result in self.results if result.verdict_enum.passed)
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for result in self.results if result.verdict == Verdict.PENDING)
 
 
 class ScoreCell(NamedTuple):
@@ -86,13 +92,77 @@ class SubmissionDetail:
     scores: list[ScoreRow]
 
 
+@dataclass(frozen=True)
+class ResultFilter:
+    """Which of a submission's tasks its page lists, and in which order (from the URL).
+
+    `q` matches a task's slug, title or number; `task` is one slug exactly; `verdict` is a
+    verdict, or "failed" for tasks with a judged sample that failed; `sort` is "task" (the
+    benchmark's order), "runtime" or "beyond", "-" in front for descending.
+    """
+
+    q: str = ""
+    task: str = ""
+    verdict: str = ""
+    difficulty: str = ""
+    sort: str = "task"
+
+    SORTS = ("task", "runtime", "-runtime", "beyond", "-beyond")
+
+    @classmethod
+    def from_params(cls, params: Any) -> "ResultFilter":
+        verdict = params.get("verdict", "")
+        difficulty = params.get("difficulty", "")
+        sort = params.get("sort", "task")
+        return cls(
+            q=params.get("q", "").strip()[:100],
+            task=params.get("task", "").strip()[:100],
+            verdict=verdict if verdict == "failed" or verdict in Verdict._value2member_map_ else "",
+            difficulty=difficulty if difficulty in DIFFICULTIES else "",
+            sort=sort if sort in cls.SORTS else "task",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.task or self.verdict or self.difficulty or self.sort != "task")
+
+    def params(self) -> dict[str, str]:
+        """The non-default choices, for links (the pager, a reset)."""
+        values = {
+            "q": self.q,
+            "task": self.task,
+            "verdict": self.verdict,
+            "difficulty": self.difficulty,
+            "sort": "" if self.sort == "task" else self.sort,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def keeps(self, item: "TaskResults", verdicts: list[Verdict]) -> bool:
+        needle = self.q.casefold()
+        if needle and not any(needle in text.casefold() for text in (item.slug, item.title)):
+            return False
+        if self.task and item.slug != self.task:
+            return False
+        if self.difficulty and item.difficulty != self.difficulty:
+            return False
+        if self.verdict == "failed":
+            return any(v.judged and not v.passed for v in verdicts)
+        return not self.verdict or self.verdict in verdicts
+
+
 def submission_detail(
-    *, submission: Submission, page: int = 1, per_page: int = TASKS_PER_PAGE
+    *,
+    submission: Submission,
+    page: int = 1,
+    per_page: int = TASKS_PER_PAGE,
+    filters: ResultFilter | None = None,
 ) -> SubmissionDetail:
     """A submission page's data in three queries, whatever the size of the submission.
 
-    `submission` is the row the caller's access check returned (`submission_get_visible`).
+    `submission` is the row the caller's access check returned (`submission_get_visible`);
+    `filters` choose and order the listed tasks (the scores and charts cover every task).
     """
+    filters = filters or ResultFilter()
     light = list(
         Result.objects.filter(submission=submission)
         .order_by("task__lc_id", "task__slug", "sample")
@@ -106,20 +176,23 @@ def submission_detail(
             "verdict",
             "beyond",
             "percentile",
+            "runtime_s",
         )
     )
     tasks: dict[int, TaskResults] = {}
+    task_verdicts: dict[int, list[Verdict]] = {}
     fingerprints: dict[int, str] = {}
     result_task: dict[int, int] = {}
     outcomes = []
     difficulty: dict[str, str] = {}
-    for pk, task_id, slug, title, level, fingerprint, verdict, beyond, percentile in light:
+    for pk, task_id, slug, title, level, fingerprint, verdict, beyond, percentile, runtime in light:
         if task_id not in tasks:
             tasks[task_id] = TaskResults(task_id, slug, title, level)
             fingerprints[task_id] = fingerprint
             difficulty[slug] = level
         result_task[pk] = task_id
-        outcomes.append(SampleOutcome(slug, Verdict.coerce(verdict), beyond, percentile))
+        task_verdicts.setdefault(task_id, []).append(Verdict.coerce(verdict))
+        outcomes.append(SampleOutcome(slug, Verdict.coerce(verdict), beyond, percentile, runtime))
     # The one scoring rule, over the tasks this submission attempted (the stored metrics hold
     # the figures over the whole benchmark).
     score = score_samples(outcomes, difficulty, with_intervals=False)
@@ -137,7 +210,18 @@ def submission_detail(
         for task in (score.tasks[slug] for slug in difficulty)  # in the page's task order
         if task.attempted
     ]
-    ordered = list(tasks.values())
+    ordered = [item for item in tasks.values() if filters.keeps(item, task_verdicts[item.task_id])]
+    if filters.sort != "task":
+        key, descending = filters.sort.lstrip("-"), filters.sort.startswith("-")
+
+        def figure(item: TaskResults) -> float | None:
+            scored = score.tasks[item.slug]
+            return scored.best_runtime_s if key == "runtime" else scored.beyond_at_1
+
+        # Tasks without the figure (nothing passed: no runtime) go last either way.
+        known = [item for item in ordered if figure(item) is not None]
+        known.sort(key=lambda item: figure(item) or 0.0, reverse=descending)
+        ordered = known + [item for item in ordered if figure(item) is None]
     info = page_info(total=len(ordered), number=page, size=per_page)
     shown = ordered[info.start : info.end]
     shown_ids = {item.task_id for item in shown}
@@ -171,14 +255,10 @@ def submission_detail(
 
 
 def submission_eta_seconds(*, submission: Submission, now: datetime | None = None) -> float | None:
-    """Seconds until a running submission finishes, from its pace so far (None if unknown)."""
-    if submission.status != SubmissionStatus.RUNNING or not submission.started_at:
-        return None
-    done, total = submission.progress_done, submission.progress_total
-    if done <= 0 or total <= done:
-        return None
-    elapsed = ((now or timezone.now()) - submission.started_at).total_seconds()
-    return max(0.0, elapsed / done * (total - done))
+    """Seconds until an unfinished submission finishes (None if unknown): its own pace while it
+    runs, else the work ahead of it at the site's measured rate (`submission_queue_estimate`)."""
+    estimate = submission_queue_estimate(submission=submission, now=now)
+    return estimate.eta_s if estimate else None
 
 
 def submission_progress(*, submission: Submission, since: datetime | None = None) -> dict[str, Any]:
@@ -187,6 +267,7 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
     With `since`, also the results judged at or after that moment, for live updates.
     """
     now = timezone.now()
+    estimate = submission_queue_estimate(submission=submission, now=now)
     data: dict[str, Any] = {
         "id": submission.pk,
         "model_name": submission.model_name,
@@ -194,7 +275,11 @@ def submission_progress(*, submission: Submission, since: datetime | None = None
         "status": submission.status,
         "finished": submission.is_finished,
         "progress": {"done": submission.progress_done, "total": submission.progress_total},
-        "eta_s": submission_eta_seconds(submission=submission, now=now),
+        "eta_s": estimate.eta_s if estimate else None,
+        "calibration": None
+        if submission.is_finished
+        else calibration_waiting(submission_id=submission.pk),
+        "queue_position": estimate.position if estimate else None,
         **submission_figures(submission),
         "by_difficulty": submission.by_difficulty,
         "tasks": submission.n_tasks,

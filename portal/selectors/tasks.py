@@ -5,9 +5,11 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
+from django.urls import reverse
 
 from evaluator.host import HARNESS_VERSION
 from evaluator.metrics import SampleOutcome, score_task
+from evaluator.tasks import full_prompt
 from portal.models import Calibration, Moderation, Result, SubmissionStatus, Task, Verdict
 from portal.selectors.common import (
     PageInfo,
@@ -34,12 +36,36 @@ def _calibrated_here() -> Exists:
 
 
 def task_list() -> list[Task]:
-    """Every task with `calibrated` (on this host) and `n_references` annotations."""
-    return list(
+    """Every task with `calibrated` (on this host) and `n_references` annotations, and across
+    public models `models` (how many have a scored sample), `solve_rate` (their mean pass rate)
+    and `mean_beyond` (their mean Beyond), both 0..1 or None, by the one scoring rule (2
+    queries)."""
+    tasks = list(
         Task.objects.annotate(calibrated=_calibrated_here(), n_references=Count("references"))
         .defer("description", "prompt", "validator_source")
         .order_by("lc_id", "slug")
     )
+    outcomes: dict[tuple[int, int], list[SampleOutcome]] = {}
+    for task_id, submission_id, verdict, beyond, percentile, runtime_s in (
+        Result.objects.filter(_PUBLIC)
+        .order_by()
+        .values_list("task_id", "submission_id", "verdict", "beyond", "percentile", "runtime_s")
+    ):
+        outcomes.setdefault((task_id, submission_id), []).append(
+            SampleOutcome("", Verdict.coerce(verdict), beyond, percentile, runtime_s)
+        )
+    rates: dict[int, list[tuple[float, float]]] = {}
+    for (task_id, _), samples in outcomes.items():
+        # The one scoring rule, per model on this task; models without a judged sample skipped.
+        scored = score_task("", "", samples)
+        if scored.samples:
+            rates.setdefault(task_id, []).append((scored.pass_at_1, scored.beyond_at_1))
+    for task in tasks:
+        found = rates.get(task.pk, [])
+        task.models = len(found)  # type: ignore[attr-defined]
+        task.solve_rate = sum(r for r, _ in found) / len(found) if found else None  # type: ignore[attr-defined]
+        task.mean_beyond = sum(b for _, b in found) / len(found) if found else None  # type: ignore[attr-defined]
+    return tasks
 
 
 def calibration_progress() -> dict[str, int]:
@@ -48,6 +74,22 @@ def calibration_progress() -> dict[str, int]:
         total=Count("pk"), calibrated=Count("pk", filter=Q(_calibrated_here()))
     )
     return {"calibrated": counts["calibrated"], "total": counts["total"]}
+
+
+def calibration_waiting(*, submission_id: int) -> dict[str, int] | None:
+    """While this host is still calibrating: how far, overall and for one entry's tasks (2 queries).
+
+    None once every task is calibrated. An entry's own tasks are calibrated by its own judging
+    jobs, ahead of the background calibration, so its figure moves first.
+    """
+    overall = calibration_progress()
+    if overall["calibrated"] >= overall["total"]:
+        return None
+    task_ids = Result.objects.filter(submission_id=submission_id).values("task_id")
+    own = Task.objects.filter(pk__in=task_ids).aggregate(
+        total=Count("pk"), calibrated=Count("pk", filter=Q(_calibrated_here()))
+    )
+    return {**overall, "own_calibrated": own["calibrated"], "own_total": own["total"]}
 
 
 @dataclass(frozen=True)
@@ -108,6 +150,7 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
         models.append(
             {
                 "submission_id": submission_id,
+                "url": submission_task_url(submission_id=submission_id, slug=slug),
                 "model_name": names[submission_id],
                 "samples": scored.samples,
                 "passed": scored.passed,
@@ -130,40 +173,66 @@ def task_detail(*, slug: str, page: int = 1, per_page: int = MODELS_PER_PAGE) ->
     )
 
 
+def submission_task_url(*, submission_id: int, slug: str) -> str:
+    """A submission's page narrowed to one task's row (from a task page's chart or table)."""
+    return f"{reverse('portal:submission_detail', args=[submission_id])}?task={slug}#task-{slug}"
+
+
 def _name(model_name: str, model_version: str) -> str:
     return f"{model_name} {model_version}".strip()
 
 
 def task_api_row(task: Task) -> dict[str, Any]:
-    """A task's identity and prompt, JSON-ready (the rows of GET /api/tasks/)."""
+    """A task's identity, statement and prompts, JSON-ready (the rows of GET /api/tasks/).
+
+    `prompt` is the full prompt (statement, examples and constraints, then the starter code);
+    `starter_code` the bare `class Solution` stub a completion continues.
+    """
     return {
         "task_id": task.slug,
         "id": task.lc_id,
         "title": task.title,
         "difficulty": task.difficulty,
         "entry_point": task.entry_point,
-        "prompt": task.prompt,
+        "description": task.description,
+        "prompt": full_prompt(title=task.title, description=task.description, starter=task.prompt),
+        "starter_code": task.prompt,
         "version": task.version,
     }
 
 
 def tasks_api_rows() -> list[dict[str, Any]]:
-    """Every task with its prompt, JSON-ready."""
+    """Every task with its statement and prompts, JSON-ready."""
     return [
         task_api_row(task)
         for task in Task.objects.order_by("lc_id", "slug").only(
-            "slug", "lc_id", "title", "difficulty", "entry_point", "prompt", "version"
+            "slug",
+            "lc_id",
+            "title",
+            "difficulty",
+            "entry_point",
+            "description",
+            "prompt",
+            "version",
         )
     ]
 
 
 def prompt_rows() -> list[dict[str, str]]:
-    """Every task's prompt as a generation input line: task_id, prompt, entry_point, difficulty."""
+    """Every task's prompt as a generation input line: task_id, the full prompt, the starter
+    code, entry_point, difficulty, title."""
     return [
-        {"task_id": slug, "prompt": prompt, "entry_point": entry_point, "difficulty": difficulty}
-        for slug, prompt, entry_point, difficulty in Task.objects.order_by(
+        {
+            "task_id": slug,
+            "prompt": full_prompt(title=title, description=description, starter=prompt),
+            "starter_code": prompt,
+            "entry_point": entry_point,
+            "difficulty": difficulty,
+            "title": title,
+        }
+        for slug, title, description, prompt, entry_point, difficulty in Task.objects.order_by(
             "lc_id", "slug"
-        ).values_list("slug", "prompt", "entry_point", "difficulty")
+        ).values_list("slug", "title", "description", "prompt", "entry_point", "difficulty")
     ]
 
 
@@ -180,6 +249,7 @@ def task_chart_data(*, slug: str) -> dict[str, Any]:
             "runtime_s": row["runtime_s"],
             "percentile": row["percentile"],
             "beyond": row["beyond"],
+            "url": submission_task_url(submission_id=row["submission_id"], slug=slug),
         }
         for row in public.filter(verdict=Verdict.PASSED, runtime_s__isnull=False)
         .order_by("runtime_s")

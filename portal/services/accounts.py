@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -134,3 +135,27 @@ def moderators_group_ensure(*, group_model: Any = None, permission_model: Any = 
             if permission is not None:
                 group.permissions.add(permission)
     return group
+
+
+# Password resets: requests counted per hour for each e-mail address, account and client.
+PASSWORD_RESET_WINDOW_S = 3600
+
+
+def password_reset_count(*, kind: str, value: str, limit: int) -> bool:
+    """Count one password-reset request for `value` (an address, an account, a client) and say
+    whether it is within `limit` an hour (0: no limit).
+
+    Fixed hourly windows in the cache. A cache that is down lets the request through: Django's
+    own reset tokens stay one-use and short-lived either way.
+    """
+    if limit <= 0:
+        return True
+    window = int(timezone.now().timestamp()) // PASSWORD_RESET_WINDOW_S
+    digest = hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()[:32]
+    key = f"password-reset:{digest}:{window}"
+    try:
+        cache.add(key, 0, timeout=PASSWORD_RESET_WINDOW_S + 60)
+        count = cache.incr(key)
+    except Exception:  # noqa: BLE001 - any cache failure: do not block a person's reset
+        return True
+    return int(count) <= limit

@@ -9,10 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from evaluator.completions import parse_completions
 from portal.models import Profile, Result, Submission, SubmissionStatus, Task, Weights
 from portal.selectors import quota_for, submission_can_view
 from portal.services.accounts import profile_of
+from portal.services.completions import completions_parse
 from portal.services.evaluation import evaluation_enqueue_on_commit
 from portal.services.moderation import submission_auto_approve
 
@@ -102,19 +102,7 @@ def submission_create(
             user=user,
         )
     tasks = {task.slug: task for task in Task.objects.only("pk", "slug")}
-    parsed = parse_completions(
-        data,
-        known_tasks=set(tasks),
-        max_bytes=max_bytes,
-        max_samples_per_task=settings.MERCURY_MAX_SAMPLES_PER_TASK,
-    )
-    errors = [str(error) for error in parsed.errors]
-    # PostgreSQL text cannot hold NUL, which a JSON string may encode as \u0000.
-    errors += [
-        f"line {sample.line}: the completion contains a NUL character"
-        for sample in parsed.samples
-        if "\x00" in sample.code
-    ]
+    parsed, errors = completions_parse(data=data)
     if errors:
         raise SubmissionInvalid(errors)
     if not parsed.samples:

@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from evaluator.verdicts import Verdict
 from portal.markdown import render_markdown
 from portal.selectors.leaderboard import METRIC_COLUMNS
+from portal.selectors.leaderboard_page import PAGE_METRIC_COLUMNS
 
 register = template.Library()
 
@@ -18,6 +19,16 @@ def pct(value: float | None) -> str:
     if value is None or value == "":
         return "–"
     return f"{float(value) * 100:.1f}"
+
+
+@register.filter
+def ordinal(value: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    number = int(value)
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
 
 
 @register.filter
@@ -141,37 +152,47 @@ def leaderboard_row(row) -> SafeString:  # type: ignore[no-untyped-def]
     """One leaderboard row as HTML (a tag, not template nodes: 100 rows stay fast).
 
     Every string that comes from a user or the database goes through `escape`; the rest are
-    numbers formatted here.
+    numbers formatted here. Cells carry `m-<sort key>` classes, so narrow screens can keep the
+    primary scores and drop the rest.
     """
     weights = {"open": "open", "closed": "closed"}.get(row.weights, "weights ?")
     version = (
         f' <span class="version">{escape(row.model_version)}</span>' if row.model_version else ""
     )
     url = reverse("portal:submission_detail", args=[row.submission_id])
+    size = (
+        f'<span class="tag size">{billions(row.parameters_b)}</span>'
+        if row.parameters_b is not None
+        else ""
+    )
+    stale = ""
+    if row.stale:
+        provenance = f"task set {row.task_set[:12] or '?'}, harness {row.harness_version or '?'}"
+        stale = (
+            f' <span class="tag stale" title="Scored on another task set, harness or scoring rule'
+            f' than the current one ({escape(provenance)}): not comparable">stale</span>'
+        )
     parts = [
         f'<tr{' class="is-stale"' if row.stale else ""} data-submission="{int(row.submission_id)}">',
         f'<td class="num rank">{row.rank_label}{_TIED if row.tied else ""}</td>',
         f'<td class="model"><a href="{escape(url)}">{escape(row.model_name)}</a>{version}'
         f'<span class="tags"><span class="tag weights-{escape(row.weights)}">{weights}</span>'
-        f"{_STALE if row.stale else ''}</span></td>",
+        f"{size}{stale}</span></td>",
     ]
-    for column, cell in zip(METRIC_COLUMNS, row.cells, strict=True):
-        parts.append(_cell(cell.value, cell.ci, "num" if column.level else "num strong"))
+    for column, cell, shown in zip(METRIC_COLUMNS, row.cells, _ON_PAGE, strict=True):
+        if shown:
+            strong = "" if column.level else " strong"
+            parts.append(_cell(cell.value, cell.ci, f"num m-{column.sort}{strong}"))
     partial = " partial" if row.n_tasks < row.tasks_total else ""
-    task_set = escape(row.task_set)
     parts += [
-        f'<td class="num{partial}">{int(row.n_tasks)}/{int(row.tasks_total)}</td>',
-        f'<td class="num">{row.samples_per_task:g}</td>',
-        f'<td class="num">{billions(row.parameters_b)}</td>',
-        f'<td class="provenance"><code title="task set {task_set}">{task_set[:8] or "?"}</code>'
-        f" · <code>{escape(row.harness_version) or '?'}</code></td>",
-        f'<td><time datetime="{escape(row.created_at)}">{escape(row.submitted_on)}</time></td></tr>',
+        f'<td class="num extra{partial}">{int(row.n_tasks)}/{int(row.tasks_total)}</td>',
+        f'<td class="num extra">{row.samples_per_task:g}</td>',
+        f'<td class="extra"><time datetime="{escape(row.created_at)}">'
+        f"{escape(row.submitted_on)}</time></td></tr>",
     ]
     return mark_safe("".join(parts))  # noqa: S308 - every user string above is escaped
 
 
+# Which of the row's cells (every registered column) the page shows.
+_ON_PAGE = [any(column is page for page in PAGE_METRIC_COLUMNS) for column in METRIC_COLUMNS]
 _TIED = '<span class="visually-hidden"> (tied)</span>'
-_STALE = (
-    ' <span class="tag stale" title="measured on an older task set or harness, or scored by an'
-    ' older rule">stale</span>'
-)

@@ -3,25 +3,19 @@
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from evaluator.metrics import METRICS, sample_beyond
+from evaluator.tasks import full_prompt
 from evaluator.verdicts import Verdict
 from portal import caching, charts, exports, selectors
-from portal.forms import SubmissionUploadForm
 from portal.models import Submission, SubmissionStatus
-from portal.services.submissions import (
-    SubmissionDuplicate,
-    SubmissionInvalid,
-    UploadNotAllowed,
-    UploadThrottled,
-    submission_create,
-)
+from portal.selectors import leaderboard_page
 from portal.templatetags.portal_format import duration, ms, pct, percent
 
 
@@ -75,8 +69,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
             "rows": board.rows,
             "query": board.query,
             "difficulties": selectors.DIFFICULTIES,
-            "metric_columns": selectors.METRIC_COLUMNS,
-            "metric_groups": selectors.METRIC_GROUPS,
+            "metric_columns": leaderboard_page.PAGE_METRIC_COLUMNS,
+            "metric_groups": leaderboard_page.PAGE_METRIC_GROUPS,
+            "percentile_levels": [leaderboard_page.ALL_LEVELS, *selectors.DIFFICULTIES],
             "sorts": selectors.SORTS,
             "size_buckets": selectors.SIZE_BUCKETS,
             "weights_choices": [("open", "open"), ("closed", "closed"), ("unknown", "not stated")],
@@ -94,6 +89,27 @@ def leaderboard_chart(request: HttpRequest) -> JsonResponse:
         query.params(page=1),
         lambda: (
             charts.leaderboard_scatter_figure(rows=selectors.leaderboard(query=query).all_rows)
+            or {}
+        ),
+    )
+    return JsonResponse(figure)
+
+
+@require_GET
+def leaderboard_percentiles(request: HttpRequest) -> JsonResponse:
+    """Each listed model's passed tasks by runtime percentile band, overall and per difficulty."""
+    query = selectors.LeaderboardQuery.from_params(request.GET)
+    levels = [leaderboard_page.ALL_LEVELS, *selectors.DIFFICULTIES]
+    figure = caching.memoize(
+        caching.LEADERBOARD,
+        "leaderboard-percentiles",
+        query.params(page=1),
+        lambda: (
+            charts.leaderboard_percentile_figure(
+                models=leaderboard_page.leaderboard_percentiles(query=query),
+                bands=leaderboard_page.PERCENTILE_BANDS,
+                levels=levels,
+            )
             or {}
         ),
     )
@@ -145,56 +161,14 @@ def _leaderboard_json(query: selectors.LeaderboardQuery) -> str:
     return json.dumps(body, indent=1)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
-    """Upload a completions file with the model's metadata; on success go to its page."""
-    form = SubmissionUploadForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    duplicate, already = None, False
-    status, retry_after = 200, 0
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                submission = submission_create(
-                    user=request.user,
-                    model_name=form.cleaned_data["model_name"],
-                    upload=form.cleaned_data["file"],
-                    metadata=form.metadata(),
-                )
-            except SubmissionInvalid as exc:
-                errors = exc.errors
-            except SubmissionDuplicate as exc:
-                errors, duplicate, already, status = [str(exc)], exc.existing, True, 409
-            except UploadNotAllowed as exc:
-                errors, status = [str(exc)], 403
-            except UploadThrottled as exc:
-                errors, status, retry_after = [str(exc)], 429, exc.retry_after
-            else:
-                return redirect(submission)
-    response = render(
-        request,
-        "portal/upload.html",
-        {
-            "form": form,
-            "errors": errors,
-            "duplicate": duplicate,
-            "already": already,
-            "quota": selectors.quota_for(user=request.user),
-            "throttled": status == 429,
-        },
-        status=status,
-    )
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A submission: live progress, then scores, charts and results by task (paginated)."""
-    detail = selectors.submission_detail(submission=_visible(request, pk), page=_page(request))
+    """A submission: live progress, then scores, charts and results by task (filtered, sorted
+    and paginated from the URL)."""
+    filters = selectors.ResultFilter.from_params(request.GET)
+    detail = selectors.submission_detail(
+        submission=_visible(request, pk), page=_page(request), filters=filters
+    )
     submission = detail.submission
     return render(
         request,
@@ -205,8 +179,15 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": detail.tasks,
             "page": detail.page,
             "verdict_counts": detail.verdict_counts,
+            "filters": filters,
+            "difficulties": selectors.DIFFICULTIES,
+            "filter_query": urlencode(filters.params()),
+            "verdict_choices": [(v.value, v.label) for v in Verdict if v.judged],
             "metrics": METRICS,
-            "eta_s": selectors.submission_eta_seconds(submission=submission),
+            "queue": selectors.submission_queue_estimate(submission=submission),
+            "calibration": None
+            if submission.is_finished
+            else selectors.calibration_waiting(submission_id=submission.pk),
             "charts": SUBMISSION_CHARTS if submission.status == SubmissionStatus.DONE else {},
             "command": exports.evaluate_command(),
             "moderation_history": selectors.submission_moderation_history(submission=submission),
@@ -219,10 +200,19 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # name -> accessible description; each is drawn from /submissions/<pk>/charts/<name>/.
+# name: (title, how to read it)
 SUBMISSION_CHARTS = {
-    "beyond": "Beyond per task, coloured by difficulty",
-    "percentile": "Share of references beaten per task, by difficulty",
-    "failures": "Verdict counts by difficulty",
+    "beyond": (
+        "Beyond per task, sorted",
+        "Each difficulty's tasks from the best Beyond to the worst; a failed task scores 0. "
+        "Hover a point for the task.",
+    ),
+    "percentile": (
+        "Share of references beaten per task",
+        "Each task with a passing sample, by difficulty, at the share of reference solutions "
+        "its runtime beats; the bar is the median.",
+    ),
+    "failures": ("Verdicts by difficulty", "Samples by verdict on each difficulty's tasks."),
 }
 
 
@@ -374,6 +364,11 @@ def task_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "portal/task_detail.html",
         {
             "task": detail.task,
+            "full_prompt": full_prompt(
+                title=detail.task.title,
+                description=detail.task.description,
+                starter=detail.task.prompt,
+            ),
             "detail": detail,
             "reference_names": detail.reference_names,
             "calibration": detail.calibration,
@@ -410,8 +405,11 @@ def _ids(request: HttpRequest) -> list[int]:
 
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
-    """Compare two or more models on the tasks they all pass."""
-    comparison = selectors.compare_submissions(submission_ids=_ids(request))
+    """Compare two or more models against the chosen baseline on the tasks all attempted."""
+    baseline = request.GET.get("baseline", "")
+    comparison = selectors.compare_submissions(
+        submission_ids=_ids(request), baseline_id=int(baseline) if baseline.isdigit() else None
+    )
     submissions = comparison.submissions
     enough = len(submissions) >= 2
     return render(
@@ -424,9 +422,8 @@ def compare(request: HttpRequest) -> HttpResponse:
             "selected": {submission.pk for submission in submissions},
             "candidates": selectors.compare_candidates(),
             "difficulties": selectors.DIFFICULTIES,
-            "figure": charts.compare_difference_figure(
-                differences=comparison.differences, baseline=submissions[0].display_name
-            )
+            "noise_percent": round(selectors.NOISE_RATIO * 100),
+            "figure": charts.compare_difference_figure(differences=comparison.differences)
             if enough
             else None,
             "failure_figure": charts.failure_figure(

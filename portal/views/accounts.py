@@ -1,21 +1,26 @@
 """Account pages: sign-up and the profile (API tokens, own submissions, notifications, quota).
 
 Log in, log out, password change and reset are Django's own views (django.contrib.auth.urls)
-with templates in templates/registration/.
+with templates in templates/registration/; the reset request is limited (`PasswordResetView`).
 """
 
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import selectors
-from portal.account_forms import ApiTokenForm, NotificationForm, SignUpForm
+from portal.account_forms import (
+    ApiTokenForm,
+    LimitedPasswordResetForm,
+    NotificationForm,
+    SignUpForm,
+)
 from portal.services import accounts
 
 # The profile lists this many of the user's newest submissions (staff may have many more).
@@ -105,3 +110,23 @@ def notifications(request: HttpRequest) -> HttpResponse:
     accounts.profile_set_notify(user=request.user, notify_by_email=notify)
     messages.success(request, "E-mail notifications are " + ("on." if notify else "off."))
     return redirect("portal:profile")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per client address (429) and, in its form, per e-mail
+    address and per account."""
+
+    form_class = LimitedPasswordResetForm
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        client = getattr(self.request, "axes_ip_address", None) or self.request.META.get(
+            "REMOTE_ADDR", ""
+        )
+        limit = settings.MERCURY_PASSWORD_RESET_REQUESTS_PER_HOUR
+        if not accounts.password_reset_count(kind="client", value=str(client), limit=limit):
+            response = render(
+                self.request, "registration/password_reset_throttled.html", status=429
+            )
+            response["Retry-After"] = "3600"
+            return response
+        return super().form_valid(form)

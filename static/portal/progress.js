@@ -9,8 +9,15 @@
   var statusEl = panel.querySelector("[data-role=status]");
   var countEl = panel.querySelector("[data-role=count]");
   var etaEl = panel.querySelector("[data-role=eta]");
+  var calibrationEl = panel.querySelector("[data-role=calibration]");
   var bar = panel.querySelector("[data-role=bar]");
   var delay = 1500;
+
+  function ordinal(n) {
+    var tens = n % 100, ones = n % 10;
+    var suffix = tens >= 10 && tens <= 20 ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th";
+    return n + suffix;
+  }
 
   function setCell(row, name, text) {
     var cell = row.querySelector("[data-cell=" + name + "]");
@@ -51,7 +58,23 @@
     bar.textContent = done + "/" + total;
     statusEl.textContent = data.status.charAt(0).toUpperCase() + data.status.slice(1);
     statusEl.className = "badge status-" + data.status;
-    if (etaEl) etaEl.textContent = data.eta ? " · about " + data.eta + " left" : "";
+    if (calibrationEl) {
+      var c = data.calibration;
+      calibrationEl.hidden = !c;
+      calibrationEl.textContent = c
+        ? "Calibrating this host: " + c.calibrated + " of " + c.total + " tasks; this entry's tasks go first (" +
+          c.own_calibrated + " of " + c.own_total + " ready)."
+        : "";
+    }
+    if (etaEl) {
+      var text = "";
+      if (data.status === "queued" && data.queue_position) {
+        text = " · " + ordinal(data.queue_position) + " in line" + (data.eta ? ", about " + data.eta + " until done" : "");
+      } else if (data.eta) {
+        text = " · about " + data.eta + " left";
+      }
+      etaEl.textContent = text;
+    }
     (data.results || []).forEach(updateRow);
     if (data.now) since = data.now;
     if (data.status !== panel.dataset.status && data.finished) {

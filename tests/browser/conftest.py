@@ -49,6 +49,21 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+def draw_charts(page: Any, timeout: int = 30_000) -> None:
+    """Scroll through the page, so charts that load when they near the viewport are drawn, wait
+    until every one is (or says why not), and scroll back to the top."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 900, 400):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(60)
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-figure], [data-figure-url]')]"
+        ".every(chart => chart.dataset.rendered)",
+        timeout=timeout,
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def sign_in(page: Any, base_url: str, user: Any) -> None:
     """Give the page's browser context a session of `user` (as if it had logged in)."""
     client = Client()

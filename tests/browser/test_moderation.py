@@ -1,6 +1,6 @@
 """Browser: a moderator hides an entry through the admin, with a reason; the owner sees why."""
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import draw_charts, sign_in
 
 
 def test_moderator_hides_an_entry_with_a_reason_and_the_owner_sees_it(
@@ -35,6 +35,7 @@ def test_moderator_hides_an_entry_with_a_reason_and_the_owner_sees_it(
     page.problems.clear()
     page.goto(f"{base}/")
     assert "steady-model" not in page.locator("table.leaderboard").inner_text()
+    draw_charts(page)  # leaving while a chart loads would abort its request
 
     page.context.clear_cookies()
     sign_in(page, base, owner)

@@ -18,8 +18,8 @@ def test_task_page_draws_the_runtime_chart(site, live_server, page):
 
     page.wait_for_selector("#task-chart[data-rendered=true]", timeout=15_000)
     assert page.locator("#task-chart .main-svg").count() >= 1
-    # Three traces: histogram, reference rug, submissions (the figure is fetched as JSON).
-    assert page.evaluate("document.getElementById('task-chart').data.length") == 3
+    # Two traces: the references and the submissions (the figure is fetched as JSON).
+    assert page.evaluate("document.getElementById('task-chart').data.length") == 2
     assert page.locator("#task-chart .point").count() >= 2
     assert page.problems == []
 
@@ -33,7 +33,7 @@ def test_upload_then_live_progress(site, live_server, page, tmp_path, uploader):
     page.fill("#id_model_name", "browser-model")
     page.set_input_files("#id_file", str(completions))
     page.keyboard.press("Tab")
-    page.click("button[type=submit]")
+    page.click("#submit-button")
 
     page.wait_for_url("**/submissions/*/")
     assert "browser-model" in page.locator("h1").inner_text()

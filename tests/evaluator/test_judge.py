@@ -325,7 +325,11 @@ def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
         "        assert isinstance(deque(), collections.deque) and inf > 0\n"
         "        depth = lru_cache(None)(lambda n: 0 if n == 0 else depth(n - 1) + 1)\n"
         "        assert depth(5000) == 5000  # memoised recursion as deep as LeetCode allows\n"
+        "        seen = []\n"
+        "        bisect.insort(seen, 2)  # the module, not the function the star import binds\n"
         + SOLVE
+        + "\n\nif __name__ == '__main__':  # a self-test block never runs, as on LeetCode\n"
+        "    raise SystemExit(Solution().pairSum([1], 1))\n"
     )
     result = _judge(test_tasks, calibrations, code)
     assert result.verdict == Verdict.PASSED, result.diagnostic

@@ -44,7 +44,7 @@ def test_every_builtin_task_matches_mercurys_eval_split(mercury, builtin):
 
 def test_every_builtin_task_has_graded_references_and_both_kinds_of_tests(builtin):
     for task in builtin:
-        assert len(task.references) >= 5, task.slug
+        assert len(task.references) >= 10, task.slug
         assert task.canonical in task.references, task.slug
         assert len(task.small) >= 5 and task.large, task.slug
         assert task.description.strip(), task.slug
@@ -58,3 +58,16 @@ def test_the_task_set_is_all_of_mercurys_eval_split(mercury, builtin):
         "Medium": 81,
         "Hard": 87,
     }
+
+
+def test_full_prompt_holds_the_statement_and_reads_back_as_python():
+    import ast
+
+    from evaluator.tasks import full_prompt
+
+    description = "Add `a` and `b`.\n\n**Example 1**\n\n```\na = 1, b = 2\nanswer: 3\n```\n\nUse \\d or ''' freely."
+    starter = "class Solution:\n    def add(self, a: int, b: int) -> int:\n        "
+    prompt = full_prompt(title="Add", description=description, starter=starter)
+    assert prompt.endswith(starter)
+    module = ast.parse(prompt + "return a + b\n")
+    assert ast.get_docstring(module) == "Add\n\n" + description

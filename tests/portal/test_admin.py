@@ -47,7 +47,9 @@ def test_admin_hide_action_removes_a_submission_from_the_leaderboard(
     )
 
     assert ask.status_code == 200 and "say why" in ask.content.decode()
-    assert refused.status_code == 302 and untouched == Moderation.APPROVED
+    # No reason: the form asks again (200) and nothing changes.
+    assert refused.status_code == 200 and untouched == Moderation.APPROVED
+    assert "Say why" in refused.content.decode()
     assert response.status_code == 302
     hidden = Submission.objects.get(pk=submission.pk)
     assert hidden.moderation == Moderation.HIDDEN

@@ -145,8 +145,9 @@ def test_task_detail_with_reference_runtimes(client, make_task, fake_judge):
     data = client.get(reverse("portal:api_task", args=["alpha"])).json()
 
     assert data["task_id"] == "alpha" and data["difficulty"] == "Medium"
-    assert data["prompt"].startswith("class Solution:")
+    assert data["starter_code"].startswith("class Solution:")
     assert data["description"] == "Return **x**."
+    assert "Return **x**." in data["prompt"] and data["prompt"].endswith(data["starter_code"])
     refs = data["references"]
     assert refs["names"] == ["direct", "slow"]
     assert refs["calibrated"] is True and refs["current_host"] is True

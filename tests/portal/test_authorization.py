@@ -88,7 +88,12 @@ GENERAL = [
     ("leaderboard_csv", [], ALL_OK),
     ("leaderboard_json", [], ALL_OK),
     ("leaderboard_chart", [], ALL_OK),
+    ("leaderboard_percentiles", [], ALL_OK),
     ("prompts_jsonl", [], ALL_OK),
+    ("example_completions", [], ALL_OK),
+    ("about", [], ALL_OK),
+    ("docs_api", [], ALL_OK),
+    ("openapi_yaml", [], ALL_OK),
     ("compare", [], ALL_OK),
     ("upload", [], SIGN_IN),
     ("task_list", [], ALL_OK),
@@ -103,7 +108,14 @@ GENERAL = [
     ("profile", [], SIGN_IN),
 ]
 # Endpoints that only take POST (checked apart below).
-POST_ONLY = {"api_submissions", "submission_flag", "token_create", "token_revoke", "notifications"}
+POST_ONLY = {
+    "api_submissions",
+    "api_submissions_validate",
+    "submission_flag",
+    "token_create",
+    "token_revoke",
+    "notifications",
+}
 ENTRY = {
     "submission_detail",
     "submission_status",

@@ -188,6 +188,7 @@ def _row(name, beyond, pass_at_1=0.5, ci=None, **fields):
         status=SubmissionStatus.DONE,
         pass_at_1=pass_at_1,
         beyond_at_1=beyond,
+        beyond_given_correct=beyond,
         beyond_ci_low=ci[0],
         beyond_ci_high=ci[1],
         pass_ci_low=pass_at_1,
@@ -436,7 +437,7 @@ def test_submission_downloads(client, judged):
     bundle = client.get(reverse("portal:submission_bundle", args=[submission.pk]))
 
     assert csv_lines[0].startswith("task_id,difficulty,sample,verdict,runtime_s,beyond")
-    assert csv_lines[1].startswith("alpha,Easy,0,passed,0.005,1.0")
+    assert csv_lines[1].startswith("alpha,Easy,0,passed,0.005,100.0,100.0")  # 0-100
     assert data["pass@1"] == pytest.approx(1 / 3)
     assert [row["verdict"] for row in data["results"]] == ["passed", "wrong_answer"]
     assert bundle["Content-Type"] == "application/zip"
@@ -471,7 +472,14 @@ def test_leaderboard_json_and_prompts_jsonl(client, judged):
     assert closed["results"] == []
     lines = [json.loads(line) for line in prompts.content.decode().splitlines()]
     assert [line["task_id"] for line in lines] == ["alpha", "beta", "gamma"]
-    assert set(lines[0]) == {"task_id", "prompt", "entry_point", "difficulty"}
+    assert set(lines[0]) == {
+        "task_id",
+        "prompt",
+        "starter_code",
+        "entry_point",
+        "difficulty",
+        "title",
+    }
 
 
 # --- task page and comparison ----------------------------------------------------------------
@@ -499,7 +507,7 @@ def test_task_page_lists_every_public_model_and_pins_queries(
     assert "Every public model on this task" in response.content.decode()
 
 
-def test_compare_shows_the_beyond_difference_on_tasks_all_pass(client, judged):
+def test_compare_shows_the_beyond_difference_on_tasks_all_attempted(client, judged):
     fast = judged(
         [{"task_id": "alpha", "completion": "FAST"}, {"task_id": "beta", "completion": "FAST"}],
         model_name="fast",
@@ -508,17 +516,24 @@ def test_compare_shows_the_beyond_difference_on_tasks_all_pass(client, judged):
         [{"task_id": "alpha", "completion": "steady"}, {"task_id": "beta", "completion": "WRONG"}],
         model_name="steady",
     )
+    partial = judged([{"task_id": "alpha", "completion": "steady"}], model_name="partial")
 
     response = client.get(reverse("portal:compare"), {"ids": f"{steady.pk},{fast.pk}"})
 
     comparison = response.context["comparison"]
     assert response.status_code == 200
     assert [s.model_name for s in comparison.submissions] == ["steady", "fast"]
-    assert [row["slug"] for row in comparison.common] == ["alpha"]
-    assert comparison.only_some == 1
+    # Both attempted both tasks: beta counts, the baseline's failure scoring 0.
+    assert [row["slug"] for row in comparison.common] == ["alpha", "beta"]
+    assert comparison.only_some == 0
     difference = comparison.differences[0]
-    assert difference.mean == pytest.approx(0.5) and difference.ci == pytest.approx((0.5, 0.5))
+    assert difference.mean == pytest.approx((0.5 + 1.0) / 2)
+    assert (difference.faster, difference.gained) == (1, 1)
     assert response.context["figure"] is not None and response.context["failure_figure"] is not None
+    three = client.get(
+        reverse("portal:compare"), {"ids": f"{steady.pk},{fast.pk},{partial.pk}"}
+    ).context["comparison"]
+    assert [row["slug"] for row in three.common] == ["alpha"] and three.only_some == 1
 
 
 def test_compare_ignores_hidden_or_unfinished_submissions(client, judged, create_submission):
@@ -539,11 +554,13 @@ def test_task_chart_marks_every_public_sample_with_what_it_beats(client, judged)
 
     figure = client.get(reverse("portal:task_chart", args=["alpha"])).json()
 
-    samples = figure["data"][2]
+    samples = figure["data"][1]
     assert samples["name"] == "submissions" and len(samples["x"]) == 2
     assert samples["text"][0].startswith("&lt;i&gt;m&lt;/i&gt;")
-    assert samples["customdata"] == [[100.0], [100.0]]
-    assert "beats %{customdata[0]:.1f}% of references" in samples["hovertemplate"]
+    # What each sample beats, and (last) its submission's row of this task, for a click.
+    (pk,) = {row[1].split("/")[2] for row in samples["customdata"]}
+    assert samples["customdata"][0] == [100.0, f"/submissions/{pk}/?task=alpha#task-alpha"]
+    assert "beats %{customdata[0]:.0f}% of references" in samples["hovertemplate"]
 
 
 def test_scatter_and_failure_charts_escape_model_names(db):

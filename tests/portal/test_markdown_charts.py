@@ -43,12 +43,12 @@ def test_task_runtime_figure_marks_submissions_with_beats():
     )
 
     json.dumps(figure)  # JSON-ready for json_script
-    histogram, _rug, points = figure["data"]
-    assert histogram["type"] == "histogram" and histogram["x"] == [1.0, 4.0]
+    references, points = figure["data"]
+    assert references["type"] == "scatter" and references["x"] == [1.0, 4.0]
     assert points["x"] == [2.0]
-    assert points["customdata"] == [[50.0]]
+    assert points["customdata"] == [[50.0, ""]]
     assert points["text"][0].startswith("&lt;i&gt;m&lt;/i&gt;")
-    assert "beats %{customdata[0]:.1f}%" in points["hovertemplate"]
+    assert "beats %{customdata[0]:.0f}%" in points["hovertemplate"]
 
 
 def test_submission_beyond_figure():

@@ -382,3 +382,23 @@ def test_a_duplicate_of_another_users_private_entry_is_refused_without_naming_it
         "different version (for example the date or the generation settings).",
         "duplicate_of": None,
     }
+
+
+def test_an_admin_hide_without_a_reason_asks_again_and_changes_nothing(
+    admin_client, pending, people
+):
+    submission_moderate(
+        submission_id=pending.pk, actor=people["staff"], action=ModerationAction.APPROVE
+    )
+    url = reverse("admin:portal_submission_changelist")
+    chosen = {"action": "hide", "_selected_action": [pending.pk]}
+
+    blank = admin_client.post(url, {**chosen, "apply": "1", "reason": "   "})
+
+    assert blank.status_code == 200
+    assert "Say why: the owner sees the reason" in blank.content.decode()
+    assert Submission.objects.get(pk=pending.pk).moderation == "approved"
+    done = admin_client.post(url, {**chosen, "apply": "1", "reason": "copied outputs"}, follow=True)
+    assert done.status_code == 200
+    hidden = Submission.objects.get(pk=pending.pk)
+    assert (hidden.moderation, hidden.moderation_reason) == ("hidden", "copied outputs")

@@ -27,13 +27,13 @@ def judged(make_task, create_submission, fake_judge, evaluate):
 def test_results_keep_the_calibration_they_were_placed_among(judged):
     passed = Result.objects.filter(submission=judged, verdict="passed")
     assert {r.calibration.task.slug for r in passed} == {"alpha"}
-    assert Result.objects.get(submission=judged, code="WRONG").beyond == 0.0
+    assert Result.objects.get(submission=judged, code__endswith="WRONG").beyond == 0.0
 
 
 def test_rescore_recomputes_beyond_from_runtime_and_calibration_without_rejudging(
     judged, fake_judge
 ):
-    plain = Result.objects.get(submission=judged, code="plain")
+    plain = Result.objects.get(submission=judged, code__endswith="plain")
     assert plain.beyond == pytest.approx(0.5)
     judged_before = list(fake_judge.judged)
     # Say the slowest reference's runtime had been stored as 70 ms: references 10 and 70 ms.

@@ -33,6 +33,7 @@ def _done(model_name, beyond, pass_at_1, ci=None):
         status=SubmissionStatus.DONE,
         pass_at_1=pass_at_1,
         beyond_at_1=beyond,
+        beyond_given_correct=beyond,
         metrics=metrics,
         n_tasks=3,
         n_samples=3,

@@ -58,9 +58,9 @@ def test_submission_create_stores_samples_in_order(make_task, create_submission)
 
     submission = create_submission(
         [
-            {"task_id": "alpha", "completion": "x = 1"},
-            {"task_id": "beta", "solution": "```python\ny = 2\n```"},
-            {"task_id": "alpha", "completion": "x = 3"},
+            {"task_id": "alpha", "completion": "return 1"},
+            {"task_id": "beta", "solution": "```python\nclass Solution:\n    pass\n```"},
+            {"task_id": "alpha", "completion": "class Solution:\n    x = 3"},
         ],
         model_name="  my-model  ",
     )
@@ -73,10 +73,12 @@ def test_submission_create_stores_samples_in_order(make_task, create_submission)
         .order_by("line")
         .values_list("task__slug", "sample", "line", "code", "verdict")
     )
+    # A method body continues the prompt: it is joined to the task's starter code.
+    starter = "class Solution:\n    def solve(self, x: int) -> int:\n        "
     assert rows == [
-        ("alpha", 0, 1, "x = 1", Verdict.PENDING),
-        ("beta", 0, 2, "y = 2\n", Verdict.PENDING),
-        ("alpha", 1, 3, "x = 3", Verdict.PENDING),
+        ("alpha", 0, 1, starter + "return 1", Verdict.PENDING),
+        ("beta", 0, 2, "class Solution:\n    pass\n", Verdict.PENDING),
+        ("alpha", 1, 3, "class Solution:\n    x = 3", Verdict.PENDING),
     ]
 
 
@@ -237,9 +239,15 @@ def test_submission_evaluate_judges_and_aggregates(
     assert submission.by_difficulty["Easy"]["pass@1"] == pytest.approx(0.5)
     assert submission.by_difficulty["Hard"]["beyond@1"] == pytest.approx(0.5)
     assert submission.by_difficulty["Medium"]["tasks"] == 0
-    verdicts = dict(Result.objects.filter(submission=submission).values_list("code", "verdict"))
+    # The placeholders are method bodies: stored joined to the task's starter code.
+    verdicts = {
+        code.rsplit("\n", 1)[-1].strip(): verdict
+        for code, verdict in Result.objects.filter(submission=submission).values_list(
+            "code", "verdict"
+        )
+    }
     assert verdicts == {"FAST": "passed", "WRONG": "wrong_answer", "middle": "passed"}
-    wrong = Result.objects.get(submission=submission, code="WRONG")
+    wrong = Result.objects.get(submission=submission, code__endswith="WRONG")
     assert wrong.beyond == 0.0 and wrong.percentile is None and "expected 1" in wrong.diagnostic
     assert sorted(fake_judge.calibrations) == ["alpha", "beta"]
     assert Calibration.objects.count() == 2
@@ -277,7 +285,7 @@ def test_submission_evaluate_resumes_after_a_crash(
     evaluate(submission.pk)
 
     submission.refresh_from_db()
-    assert fake_judge.judged == ["other"]
+    assert [code.rsplit("\n", 1)[-1].strip() for code in fake_judge.judged] == ["other"]
     assert submission.status == SubmissionStatus.DONE
     assert submission.progress_done == 2
 
@@ -311,7 +319,7 @@ def test_internal_error_left_after_retries_counts_as_failed(
     evaluate(submission.pk)
 
     submission.refresh_from_db()
-    broken = Result.objects.filter(submission=submission, code="BROKEN")
+    broken = Result.objects.filter(submission=submission, code__endswith="BROKEN")
     assert {r.verdict for r in broken} == {Verdict.INTERNAL_ERROR}
     assert {r.attempts for r in broken} == {evaluation.MAX_JUDGE_ATTEMPTS}
     # Retried, then scored 0: alpha 1/2, beta 0/1, so a sample cannot choose not to count.

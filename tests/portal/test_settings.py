@@ -1,5 +1,8 @@
 """Settings helpers, system checks and the plotly.js static file."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.staticfiles import finders
 
@@ -35,11 +38,17 @@ def test_dev_secret_key_warns_with_debug_off(settings):
     assert checks.check_secret_key(None) == []
 
 
-def test_plotly_js_is_served_from_the_installed_package():
-    found = finders.find("vendor/plotly.min.js")
+def test_plotly_js_is_our_partial_bundle_of_the_version_plotly_builds_for():
+    import plotly
 
-    assert found and found.endswith("plotly/package_data/plotly.min.js")
-    assert finders.find("vendor/widgetbundle.js") in (None, [], "")
+    found = finders.find("vendor/plotly-basic.min.js")
+
+    assert found and found.endswith("static/vendor/plotly-basic.min.js")
+    full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    version = re.search(r"plotly\.js v([\d.]+)", full.read_text()[:300])
+    basic = re.search(r"plotly\.js \(basic - minified\) v([\d.]+)", Path(found).read_text()[:300])
+    assert version and basic and basic.group(1) == version.group(1)
+    assert finders.find("vendor/plotly.min.js") in (None, [], "")
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,24 @@ def test_submission_status_endpoint_reports_progress(client, make_task, create_s
     assert data["finished"] is False
 
 
+def test_a_waiting_entry_says_how_far_this_host_is_calibrated(client, make_task, create_submission):
+    make_task(slug="alpha")
+    make_task(slug="beta")
+    submission = create_submission([{"task_id": "alpha", "completion": "x"}])
+
+    data = client.get(reverse("portal:submission_status", args=[submission.pk])).json()
+    page = client.get(submission.get_absolute_url()).content.decode()
+
+    # nothing is calibrated on this fresh host: 0 of 2 tasks, 0 of the entry's 1
+    assert data["calibration"] == {
+        "calibrated": 0,
+        "total": 2,
+        "own_calibrated": 0,
+        "own_total": 1,
+    }
+    assert "Calibrating this host: 0 of 2 tasks" in page
+
+
 def test_submission_page_shows_results_when_done(
     client, make_task, create_submission, fake_judge, evaluate
 ):
@@ -261,11 +279,11 @@ def test_task_page_renders_description_safely_and_embeds_the_chart(
     assert "<script>alert(" not in body  # raw HTML in the description escaped
     assert "&lt;script&gt;alert(" in body
     assert reverse("portal:task_chart", args=["tiny-sum"]) in body
-    assert "vendor/plotly.min.js" in body
+    assert "vendor/plotly-basic.min.js" in body
     figure = client.get(reverse("portal:task_chart", args=["tiny-sum"])).json()
     names = [trace.get("name") for trace in figure["data"]]
-    assert names == ["reference solutions", "reference runtimes", "submissions"]
-    submissions_trace = figure["data"][2]
+    assert names == ["reference solutions", "submissions"]
+    submissions_trace = figure["data"][1]
     assert submissions_trace["text"][0].startswith("&lt;b&gt;bold&lt;/b&gt; model")
     assert "beats" in submissions_trace["hovertemplate"]
 
@@ -290,13 +308,16 @@ def test_api_lists_are_json(client, make_task, name):
     assert isinstance(response.json()["results"], list)
 
 
-def test_api_tasks_include_prompts(client, make_task):
-    make_task(slug="alpha")
+def test_api_tasks_include_statements_and_full_prompts(client, make_task):
+    make_task(slug="alpha", description="Return **x**.\n\n**Constraints**\n\n- `0 <= x`")
 
-    data = client.get(reverse("portal:api_tasks")).json()
+    row = client.get(reverse("portal:api_tasks")).json()["results"][0]
 
-    assert data["results"][0]["task_id"] == "alpha"
-    assert data["results"][0]["prompt"].startswith("class Solution")
+    assert row["task_id"] == "alpha"
+    assert row["description"].startswith("Return **x**.")
+    assert row["starter_code"].startswith("class Solution")
+    # The full prompt: the statement with its constraints, then the starter code.
+    assert "**Constraints**" in row["prompt"] and row["prompt"].endswith(row["starter_code"])
 
 
 def test_leaderboard_csv(client, make_task, create_submission, fake_judge, evaluate):
@@ -311,9 +332,11 @@ def test_leaderboard_csv(client, make_task, create_submission, fake_judge, evalu
     assert response["Content-Type"].startswith("text/csv")
     assert lines[0].startswith(
         "rank,rank_low,rank_high,model,version,submission,pass@1,pass@1_low,pass@1_high,"
-        "beyond@1,beyond@1_low,beyond@1_high,easy pass@1"
+        "beyond@1,beyond@1_low,beyond@1_high,"
+        "beyond_given_correct,beyond_given_correct_low,beyond_given_correct_high,easy pass@1"
     )
-    # A leading = is neutralised; one task, so each interval is the point itself.
+    # A leading = is neutralised; one task, so each interval is the point itself. Three
+    # metrics overall, then per difficulty (Easy has the task; Medium and Hard are empty).
     assert lines[1].startswith(
-        f"1,1,1,'=cmd,,{submission.pk},100.0,100.0,100.0,100.0,100.0,100.0,100.0,100.0,,,,,1,1,1,"
+        f"1,1,1,'=cmd,,{submission.pk}," + "100.0," * 12 + ",,,,,," + "1,1,1,"
     )

@@ -21,6 +21,7 @@ from evaluator.metrics import DIFFICULTIES, METRICS
 from evaluator.verdicts import Verdict
 from portal import charts, exports, selectors
 from portal.models import Moderation, Result, Submission, SubmissionStatus
+from portal.selectors import leaderboard_page
 from portal.templatetags.portal_format import verdict_class, verdict_label
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,11 +114,17 @@ def test_leaderboard_columns_sorts_exports_and_api_follow_the_registry(client, d
     assert len(columns) == len(METRICS) * (1 + len(DIFFICULTIES))
     assert {column.sort for column in columns} <= set(selectors.SORTS)
 
+    # The page shows every metric overall and per difficulty those the registry asks for.
+    shown = leaderboard_page.PAGE_METRIC_COLUMNS
+    assert {c.metric for c in shown if not c.level} == set(METRICS)
+    assert [c for c in columns if c.level and c.metric.page_by_difficulty] == [
+        c for c in shown if c.level
+    ]
     page = client.get(reverse("portal:leaderboard")).content.decode()
-    for column in columns:
+    for column in shown:
         assert f"sort={column.sort}" in page or f"sort=-{column.sort}" in page, column.sort
-    # Every metric cell of the row is rendered: 0.5 on the 0-100 scale.
-    assert page.count(">50.0<") == len(columns)
+    # Every metric cell the page shows is rendered: 0.5 on the 0-100 scale.
+    assert page.count(">50.0<") == len(shown)
 
     header = next(
         csv.reader(io.StringIO(exports.leaderboard_csv(rows=selectors.leaderboard_rows())))
