@@ -3,13 +3,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help run test lint format typecheck validate-tasks bench bench-load recover setup setup-dev redis clean
+.PHONY: help run stop test lint format typecheck validate-tasks bench bench-load recover setup setup-dev redis clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 run: ## set everything up and run the portal, Redis, workers and gunicorn (Ctrl-C stops)
 	@bash scripts/run-portal.sh
+
+stop: ## stop `make run` from another terminal, and whatever an earlier run left running
+	@bash scripts/stop-portal.sh
 
 test: ## set up the dev venv, then ruff and the whole pytest suite (PYTEST_ARGS=... to narrow)
 	@bash scripts/test.sh $(PYTEST_ARGS)
@@ -40,7 +43,7 @@ bench: setup ## sandbox overhead and judging throughput (bench/throughput.py; ne
 bench-load: setup ## N clients browse a running portal (LOAD_ARGS="--url http://127.0.0.1:8000 --clients 100 --duration 60")
 	$(PY) bench/load.py $(LOAD_ARGS)
 
-recover: setup ## enqueue again the work of submissions whose worker died or whose jobs Redis lost
+recover: setup ## queue again unfinished calibrations and submissions whose worker died or whose jobs Redis lost
 	$(PY) manage.py recover_submissions
 
 redis: ## start a local Redis when none answers at REDIS_URL

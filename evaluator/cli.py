@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,7 +36,12 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
 
 
 def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path | None = None) -> Any:
-    """This host's calibration of a task, measured once and cached on disk (MERCURY_CACHE_DIR)."""
+    """This host's calibration of a task, measured once and cached on disk (MERCURY_CACHE_DIR).
+
+    A run killed at any moment leaves the cache consistent: an entry is written whole to a
+    temporary file and renamed into place (`_write_atomically`), so a reader finds the complete
+    previous entry or none, never half of one; an entry that does not load is measured again.
+    """
     from evaluator.host import HARNESS_VERSION, host_fingerprint
     from evaluator.judge import Calibration, calibrate_task
 
@@ -46,9 +53,31 @@ def calibration_for(task: Task, *, measure: str = "cpu", cache_dir: Path | None 
         except (ValueError, TypeError, KeyError):
             pass
     calibration = calibrate_task(task, measure=measure)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(calibration.to_dict(), indent=1))
+    _write_atomically(path, json.dumps(calibration.to_dict(), indent=1))
     return calibration
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `path` so that it holds either its old content or all of `text`, even after a kill
+    or a power cut: a temporary file in the same folder, flushed to disk, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # the rename itself, on file systems that allow it
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def load_task_set(path: str | None) -> dict[str, Task]:

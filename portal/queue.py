@@ -8,22 +8,22 @@ imports them.
 """
 
 import logging
-import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import django_rq
-from rq import Callback, Queue, Retry, Worker
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq import Callback, Queue, Retry
+from rq.job import Job
+
+from portal import queue_state
+from portal.queue_state import job_is_alive
 
 log = logging.getLogger(__name__)
 
 EVALUATE_QUEUE = "evaluate"
 CALIBRATE_QUEUE = "calibrate"
 DEFAULT_QUEUE = "default"
+QUEUES = (EVALUATE_QUEUE, CALIBRATE_QUEUE, DEFAULT_QUEUE)
 # Generous bounds: the sandbox's own limits per sample are far below these.
 EVALUATE_BASE_TIMEOUT_S = 600
 EVALUATE_PER_SAMPLE_TIMEOUT_S = 120
@@ -36,7 +36,6 @@ FAILURE_TTL_S = 7 * 24 * 3600
 # with backoff; the retries wait in RQ's scheduled registry, so workers run `--with-scheduler`.
 EVALUATE_RETRY = Retry(max=3, interval=[10, 60, 300])
 CALIBRATE_RETRY = Retry(max=2, interval=[30, 300])
-_WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
 @dataclass(frozen=True)
@@ -64,55 +63,21 @@ def calibrate_job_id(task_id: int, fingerprint: str) -> str:
     return f"calibrate-task-{task_id}-{fingerprint[:16]}"
 
 
-def _pid_is_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    # A process killed but not yet reaped by its parent is a zombie: as good as gone.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
-
-
-def job_is_alive(job: Job) -> bool:
-    """Whether a job waits to run, or runs on a worker that is still there.
-
-    A worker killed with SIGKILL leaves its job `started` for ever. It is known dead when its
-    Redis key has expired (no heartbeat for a minute and a half), or at once when it ran on this
-    host and its process is gone.
-    """
-    status = job.get_status(refresh=True)
-    if status in _WAITING:
-        return True
-    if status != JobStatus.STARTED:
-        return False
-    if not job.worker_name:
-        return True  # between dequeue and the first heartbeat
-    worker = Worker.find_by_key(
-        Worker.redis_worker_namespace_prefix + job.worker_name, connection=job.connection
-    )
-    if worker is None:
-        return False
-    on_this_host = worker.hostname == socket.gethostname()
-    return not (on_this_host and worker.pid and _pid_is_gone(worker.pid))
-
-
 def _fetch(queue: Queue, job_id: str) -> Job | None:
-    try:
-        return Job.fetch(job_id, connection=queue.connection)
-    except NoSuchJobError:
-        return None
+    """The job of this id; an unreadable leftover record is discarded (see queue_state)."""
+    return queue_state.job_fetch(connection=queue.connection, job_id=job_id, queue_names=QUEUES)
+
+
+def _discard(queue: Queue, job_id: str) -> None:
+    """Remove a dead or finished job's every record, whatever state a crash left them in."""
+    queue_state.job_discard(connection=queue.connection, job_id=job_id, queue_names=QUEUES)
 
 
 def submission_evaluate_enqueue(*, submission_id: int, chunks: Sequence[Chunk]) -> list[str]:
     """Enqueue a job per chunk (one Redis round trip) unless that chunk's job is alive.
 
-    A dead or finished job of the same id is deleted first, so RQ's registries show the new one.
+    Whatever a dead or finished job of the same id left (in any state a crash leaves) is
+    discarded first, so RQ's registries show only the new one.
     Returns the enqueued job ids.
     """
     queue = django_rq.get_queue(EVALUATE_QUEUE)
@@ -120,12 +85,11 @@ def submission_evaluate_enqueue(*, submission_id: int, chunks: Sequence[Chunk]) 
     for chunk in chunks:
         job_id = evaluate_job_id(submission_id, chunk.index)
         old = _fetch(queue, job_id)
-        if old is not None:
-            # A synchronous queue (tests, commands) runs each job as it is enqueued.
-            if queue.is_async and job_is_alive(old):
-                log.debug("%s is already queued or running", job_id)
-                continue
-            old.delete()
+        # A synchronous queue (tests, commands) runs each job as it is enqueued.
+        if old is not None and queue.is_async and job_is_alive(old):
+            log.debug("%s is already queued or running", job_id)
+            continue
+        _discard(queue, job_id)  # whatever a crash left under this id
         datas.append(
             Queue.prepare_data(
                 EVALUATE_JOB,
@@ -154,11 +118,10 @@ def calibrate_task_enqueue(*, task_id: int, fingerprint: str) -> Job | None:
     queue = django_rq.get_queue(CALIBRATE_QUEUE)
     job_id = calibrate_job_id(task_id, fingerprint)
     old = _fetch(queue, job_id)
-    if old is not None:
-        if job_is_alive(old):
-            log.info("%s is already queued or running", job_id)
-            return None
-        old.delete()
+    if old is not None and job_is_alive(old):
+        log.info("%s is already queued or running", job_id)
+        return None
+    _discard(queue, job_id)  # whatever a crash left under this id
     return queue.enqueue(
         CALIBRATE_JOB,
         task_id,

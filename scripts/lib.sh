@@ -4,7 +4,8 @@
 
 MERCURY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$MERCURY_ROOT/.venv"
-VAR_DIR="$MERCURY_ROOT/var"
+# Logs, pid files and the secret key; MERCURY_VAR_DIR moves them (tests run there).
+VAR_DIR="${MERCURY_VAR_DIR:-$MERCURY_ROOT/var}"
 
 # Colour only on a terminal: CI logs keep plain text.
 if [ -t 2 ]; then _B=$'\033[1m' _Y=$'\033[1;33m' _R=$'\033[1;31m' _N=$'\033[0m'; else _B="" _Y="" _R="" _N=""; fi
@@ -265,4 +266,32 @@ ensure_postgres() {
     sleep 0.5
   done
   die "PostgreSQL $version/main started but does not answer at $host:$port within 30 s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The processes of one `make run` (scripts/instance.py): every child inherits MERCURY_INSTANCE,
+# the real path of the var folder, so a stop finds them all and a start finds an earlier run's.
+
+# instance_id: the mark of this checkout's runs (creates the var folder).
+instance_id() {
+  mkdir -p "$VAR_DIR"
+  (cd "$VAR_DIR" && pwd -P)
+}
+
+# supervisor_pid: the pid of this checkout's running `make run`, if one runs (var/run.pid).
+supervisor_pid() {
+  local pid
+  [ -s "$VAR_DIR/run.pid" ] || return 1
+  pid="$(cat "$VAR_DIR/run.pid")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && [ "$pid" != "$$" ] || return 1
+  # A live process under that pid that runs our script (not a later process given the pid).
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'run-portal\.sh' || return 1
+  echo "$pid"
+}
+
+# instance_tool ACTION: scripts/instance.py list|stop for this checkout, with any Python 3.
+instance_tool() {
+  local python="$VENV/bin/python"
+  [ -x "$python" ] || python="$(command -v python3)"
+  "$python" "$MERCURY_ROOT/scripts/instance.py" "$1" "$(instance_id)" "${@:2}"
 }

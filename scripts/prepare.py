@@ -1,8 +1,9 @@
 """`make run`'s database, task and static set-up, in one process to keep repeated runs quick.
 
 Runs, as `manage.py` would: check, migrate, load_tasks, collectstatic (skipped when the static
-sources are unchanged since the last run), ensure_admin, calibrate (enqueue) and
-recover_submissions. Needs Redis.
+sources are unchanged since the last run), ensure_admin, then recovery (`recover_submissions
+--startup`): queue the calibrations this host lacks and everything an earlier run left
+unfinished, and say what was recovered. Needs Redis.
 """
 
 from __future__ import annotations
@@ -63,11 +64,12 @@ def main() -> None:
 
     log("manage.py ensure_admin")
     call_command("ensure_admin")
-    log("manage.py calibrate (queues calibration of every task on this host)")
-    call_command("calibrate")
-    # The Redis of `make run` keeps nothing on disk: queue again what the last run left unfinished.
-    log("manage.py recover_submissions")
-    call_command("recover_submissions")
+    # One recovery path with the stale-run detector: calibrations this host lacks, and whatever
+    # an earlier run left unfinished (killed workers, a Redis restart, leftover job records).
+    from portal.services.recovery import recovery_run
+
+    log("recovery: calibrations this host lacks, work an earlier run left unfinished")
+    log(recovery_run(startup=True).summary())
 
 
 if __name__ == "__main__":
