@@ -124,6 +124,15 @@ def _mercury_first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | No
     run = sandbox.run_harness(request, jail_limits(30, 1), pin=False)
     verify = (run.report or {}).get("verify") or {}
     verdicts = verify.get("verdicts")
+    if run.outcome in ("memory", "output", "timeout") or (
+        run.report is not None and verify.get("status") != "ok"
+    ):
+        # Only the recorded outputs differ from one check to the next: outputs that exhaust
+        # the checking run's limits are the completion's, and cannot be right.
+        return 0, (
+            "the outputs could not be checked: comparing them exceeded the checker's limits "
+            f"({clean_text(str(verify.get('error') or run.outcome), 120)})"
+        )
     if verify.get("status") != "ok" or not isinstance(verdicts, list):
         raise sandbox.SandboxError(f"Mercury's evaluate_offline failed: {verify or run.outcome}")
     if len(verdicts) != len(task.tests):

@@ -391,38 +391,49 @@ def _spawn(
     selector.register(proc.stderr.fileno(), selectors.EVENT_READ, "stderr")
     captured = {"stdout": bytearray(), "stderr": bytearray()}
     deadline = started + limits.wall_s + 10
-    while selector.get_map() and not overflow:
-        timeout = deadline - time.monotonic()
-        if timeout <= 0:
-            overflow = "wall"
-            break
-        for key, _ in selector.select(timeout=min(timeout, 1.0)):
-            data = os.read(key.fd, 1 << 20)
-            if not data:
-                selector.unregister(key.fd)
-                continue
-            if key.data != "result":
-                buf = captured[key.data]
-                if len(buf) < DIAGNOSTIC_BYTES:
-                    buf += data[: DIAGNOSTIC_BYTES - len(buf)]
-                continue
-            try:
-                frames += reader.feed(data)
-            except FrameError:
-                overflow = "result"
+    try:
+        while selector.get_map() and not overflow:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                overflow = "wall"
                 break
-            for frame in frames:
-                kind = frame.get("kind") if isinstance(frame, dict) else None
-                if kind == "checked" and checked is None and report is None:
-                    checked = frame
-                    go = channel.on_checked is not None and channel.on_checked(frame)
-                    with contextlib.suppress(OSError):
-                        os.write(channel.control_w, b"G\n" if go else b"S\n")
-                elif kind == "report" and report is None:
-                    report = frame
-                else:
-                    overflow = "protocol"
-            frames = []
+            for key, _ in selector.select(timeout=min(timeout, 1.0)):
+                data = os.read(key.fd, 1 << 20)
+                if not data:
+                    selector.unregister(key.fd)
+                    continue
+                if key.data != "result":
+                    buf = captured[key.data]
+                    if len(buf) < DIAGNOSTIC_BYTES:
+                        buf += data[: DIAGNOSTIC_BYTES - len(buf)]
+                    continue
+                try:
+                    frames += reader.feed(data)
+                except FrameError:
+                    overflow = "result"
+                    break
+                for frame in frames:
+                    kind = frame.get("kind") if isinstance(frame, dict) else None
+                    if kind == "checked" and checked is None and report is None:
+                        checked = frame
+                        go = channel.on_checked is not None and channel.on_checked(frame)
+                        with contextlib.suppress(OSError):
+                            os.write(channel.control_w, b"G\n" if go else b"S\n")
+                    elif kind == "report" and report is None:
+                        report = frame
+                    else:
+                        overflow = "protocol"
+                frames = []
+    except BaseException:
+        # The hook raised (a judging error of ours, or an interrupt): the jail must not outlive it.
+        proc.kill()
+        os.wait4(proc.pid, 0)
+        selector.close()
+        for fd in (channel.result_r, channel.control_w):
+            os.close(fd)
+        proc.stdout.close()
+        proc.stderr.close()
+        raise
     if overflow:
         proc.kill()
     selector.close()
@@ -457,9 +468,10 @@ def _spawn(
     if clean and report is not None and report.get("nonce") == channel.nonce:
         run.report = report
         return run
-    if usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
-        # The memory cgroup's killer took the harness (the jail's largest process at that moment,
-        # e.g. while a run's huge result was read): a run's memory use, not ours.
+    if proc.returncode in (137, -9) or usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
+        # The harness was SIGKILLed. Nothing else in the jail sends that: the memory cgroup's
+        # killer took it (memory a run used, as memfd pages no process's RSS shows, or a huge
+        # result the harness was reading). Its own faults end it with a traceback and status 1.
         run.outcome = "memory"
         return run
     run.outcome = "crashed"

@@ -1,9 +1,9 @@
-"""A counted run under valgrind: the runner's count entry, from the jail package under /opt/mercury-judge."""
+"""A counted run under valgrind: the runner's entry, from the jail package's bytecode."""
 
 import sys
 
 sys.path.insert(0, "/opt/mercury-judge")
 
-from jail.runner import count_main
+from jail.runner import run_main
 
-count_main()
+run_main(counted=True)

@@ -9,6 +9,7 @@ writes on its log pipe, after the program has exited: anything the program wrote
 comes first and is ignored; its outputs must hash to what its checked run returned.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -37,23 +38,27 @@ def _counted_child(result_w, output_w, job_r, log_w, request, scratch):
     limits = dict(request["limits"])
     limits["cpu_s"] = limits["cpu_s"] * VALGRIND_SLOWDOWN + 10
     os.dup2(log_w, LOG_FD)
-    os.dup2(job_r, JOB_FD)
-    runner.place_fds(result_w, output_w, keep=(LOG_FD, JOB_FD))
-    os.dup2(JOB_FD, 0)
-    os.close(JOB_FD)
     # valgrind needs a writable temporary folder; runs get one only here, for one counted run.
     os.mkdir(scratch, 0o777)
     os.chmod(scratch, 0o777)
-    runner.drop_privileges()
-    runner.set_limits(limits, counted=True)
     command = [sys.executable, "-I", "-S", "-B", ENTRY]
-    environment = {"TMPDIR": scratch, "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
-    os.execve(VALGRIND, ["valgrind", *VALGRIND_ARGS, f"--log-fd={LOG_FD}", *command], environment)
+    runner.exec_run(
+        result_w,
+        output_w,
+        job_r,
+        limits,
+        VALGRIND,
+        ["valgrind", *VALGRIND_ARGS, f"--log-fd={LOG_FD}", *command],
+        counted=True,
+        keep=(LOG_FD,),
+        env={**runner.JAIL_ENV, "TMPDIR": scratch},
+    )
 
 
 def count_once(request, program):
     """(instructions, run) for one program (None: the baseline), over the performance tests."""
-    request = {**request, "tests": request["timed_tests"]}
+    job = runner.job_for(request, program, "timed_tests")
+    request = job["request"]
     job_r, job_w = os.pipe()
     log_r, log_w = os.pipe()
     limits = dict(request["limits"])
@@ -64,8 +69,8 @@ def count_once(request, program):
     pid, result_r, output_r, hold_w = runs.start(_counted_child, job_r, log_w, request, scratch)
     os.close(job_r)
     os.close(log_w)
-    job = json.dumps({"request": request, "program": program}).encode()
-    _write_all(job_w, job)
+    with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
+        _write_all(job_w, json.dumps(job).encode())
     os.close(job_w)
     run = runs.finish(
         pid,
@@ -80,6 +85,10 @@ def count_once(request, program):
     log = _read_available(log_r)
     os.close(log_r)
     shutil.rmtree(scratch, ignore_errors=True)
+    if run.exit_status != 0:
+        # A count is valgrind's own summary after a normal exit; a killed valgrind printed none,
+        # whatever the program wrote on its log before.
+        return None, run
     return _last_count(log, pid), run
 
 
@@ -104,9 +113,11 @@ def _read_available(fd):
 
 
 def _last_count(log, pid):
-    pattern = re.compile(rf"^=={pid}== I\s+refs:\s+([\d,]+)\s*$")
+    pattern = re.compile(rf"^=={pid}== I +refs: +([\d,]+)$")
     found = None
-    for line in log.splitlines():
+    # Lines end at "\n" only: valgrind's client-request printf (a "**pid**" line) may carry a
+    # "\r" that splitlines() would take for a line break.
+    for line in log.split("\n"):
         if "refs:" in line:
             match = pattern.match(line)
             found = int(match.group(1).replace(",", "")) if match else None

@@ -67,21 +67,33 @@ def check_summary(run, offset=0):
 
 def run_program(request, program, suite="timed_tests"):
     """One run of a program over one suite of tests: the performance ones, or the others."""
-    request = {**request, "tests": request[suite]}
-    pid, result_r, output_r, hold_w = runs.start(_child, request, program)
+    job = runner.job_for(request, program, suite)
+    job_r, job_w = os.pipe()
+    pid, result_r, output_r, hold_w = runs.start(_child, job_r, request["limits"])
+    os.close(job_r)
+    with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
+        _write_all(job_w, json.dumps(job).encode())
+    os.close(job_w)
     return runs.finish(
         pid,
         result_r,
         output_r,
         hold_w,
-        tests=len(request["tests"]),
+        tests=len(job["request"]["tests"]),
         limits=request["limits"],
         checker=request.get("checker", "exact"),
     )
 
 
-def _child(result_w, output_w, request, program):
-    runner.child_main(request, program, result_w, output_w)
+def _child(result_w, output_w, job_r, limits):
+    argv = [sys.executable, "-I", "-S", "-B", runner.RUN_ENTRY]
+    runner.exec_run(result_w, output_w, job_r, limits, sys.executable, argv)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _verify_child(result_w, output_w, request):

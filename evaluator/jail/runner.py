@@ -12,6 +12,7 @@ full like the correctness-only run before it.
 
 import builtins
 import contextlib
+import fcntl
 import gc
 import json
 import os
@@ -27,6 +28,7 @@ from .protocol import write_frame
 UNPRIVILEGED = 65534
 RESULT_FD = 3
 HOLD_FD = 4  # as runs.HOLD_FD
+JOB_FD = 5  # until the exec: then the run's stdin
 
 
 def drop_privileges(uid=UNPRIVILEGED):
@@ -55,27 +57,28 @@ def set_limits(limits, *, counted=False):
     if not counted:  # valgrind needs far more address space than its client; the jail caps it
         memory = int(limits["as_bytes"])
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    if counted:
-        # Counted runs: no thread or process may do work that valgrind does not see.
-        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
-    sys.setrecursionlimit(int(limits.get("recursion", 100000)))
+    # No thread or process: work done there would escape the accounting of the run (a child
+    # reaped by the kernel, SIGCHLD ignored, is charged to no one) or valgrind's count.
+    resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
 
 
-def place_fds(result_fd, output_fd, keep=(), hold=None):
-    """stdin from /dev/null, stdout+stderr into the capture pipe, the result pipe at fd 3.
-
-    Everything else is closed; what stays open survives an exec (counted runs exec valgrind).
+def place_fds(result_fd, output_fd, keep=(), hold=None, job=None):
+    """stdin from /dev/null, stdout+stderr into the capture pipe, the result pipe at fd 3, the
+    hold pipe at 4, the job pipe at 5; everything else closed (what stays open survives an exec).
     """
+    wanted = {1: output_fd, 2: output_fd, RESULT_FD: result_fd, HOLD_FD: hold, JOB_FD: job}
+    # First out of the way of the numbers they go to, so that no move overwrites another.
+    parked = {
+        target: fcntl.fcntl(source, fcntl.F_DUPFD, 40)
+        for target, source in wanted.items()
+        if source is not None
+    }
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    os.dup2(result_fd, RESULT_FD)
-    if hold is not None:
-        os.dup2(hold, HOLD_FD)
-        keep = (*keep, HOLD_FD)
-    keep = set(keep)
-    for fd in range(RESULT_FD + 1, 1024):
+    for target, source in parked.items():
+        os.dup2(source, target)
+    keep = set(keep) | set(parked)
+    for fd in range(RESULT_FD, 1024):
         if fd not in keep:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -171,47 +174,71 @@ def _send_result(message):
         write_frame(RESULT_FD, _error("error", -1, exc))
 
 
-def child_main(request, program, result_fd, output_fd):
-    """In a freshly forked child of the harness (uid 0): become a run. Never returns."""
-    try:
-        place_fds(result_fd, output_fd, hold=runs.hold_source)
-        drop_privileges()
-        reset_signals()
-        set_limits(request["limits"])
-        namespace, prepared = prepare(request)
-        gc.collect()
-        gc.freeze()  # the harness's and the inputs' objects: never traversed by the run's collections
-        gc.disable()  # as timeit does: a collection must not land in some repetitions only
-        # The thread clock: the process has one thread here, and unlike the process clock
-        # (which leaves out the running slice: 0-4 ms low at random) it is exact.
-        write_frame(RESULT_FD, {"t0": time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)})
-        _send_result(execute(request, program, namespace, prepared))
-        os.close(RESULT_FD)  # nothing more: a result left unfinished is now known to be
-        # Wait, off the CPU, for the harness to take the measure and end this process: its
-        # teardown is not the program's work.
-        os.read(HOLD_FD, 1)
-    except BaseException:  # noqa: BLE001 - never fall back into the harness's code
-        pass
-    finally:
-        os._exit(0)
+RUN_ENTRY = "/opt/mercury-judge/jail/run_entry.pyc"
+JAIL_ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
 
 
-def count_main():
-    """Exec'd under valgrind (argv identical for every program): read the job from stdin, run it.
+def job_for(request, program, suite):
+    """What a run is given: its program and one suite of test inputs, nothing else of the request.
 
-    The job is {"request": ..., "program": source or null}; null is the baseline, which prepares
-    the inputs and stops: a program's count less the baseline's is its own work.
+    Neither the other suite, the other programs, nor anything a run has returned reaches it.
+    """
+    keys = ("entry_point", "params", "returns", "inplace", "prefix", "limits", "checker")
+    sub = {key: request.get(key) for key in keys}
+    if request.get("mercury_convert"):
+        sub["mercury_convert"] = request["mercury_convert"]
+    sub["tests"] = request[suite]
+    return {"request": sub, "program": program}
+
+
+def exec_run(result_fd, output_fd, job_fd, limits, path, argv, *, counted=False, keep=(), env=None):
+    """In a forked child of the harness (uid 0): become uid 65534 and exec a fresh interpreter.
+
+    The new process shares no memory with the harness: it learns its job only from job_fd (its
+    stdin). It may not create threads or processes (RLIMIT_NPROC 1), so no work escapes the
+    kernel's accounting of it. Never returns.
     """
     try:
-        job = json.loads(os.read(0, 1) + _read_all(0))
+        place_fds(result_fd, output_fd, keep=(*keep, JOB_FD), hold=runs.hold_source, job=job_fd)
+        drop_privileges()
+        reset_signals()
+        set_limits(limits, counted=counted)
+        os.dup2(JOB_FD, 0)
+        os.close(JOB_FD)
+        os.execve(path, argv, env or JAIL_ENV)
+    finally:
+        os._exit(127)
+
+
+def run_main(*, counted=False):
+    """The run, exec'd (under valgrind when counted): read the job from stdin, then run it.
+
+    A counted job's program may be null: the baseline, which prepares the inputs and stops, so
+    that a program's count less the baseline's is its own work.
+    """
+    try:
+        job = json.loads(_read_all(0))
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
         request, program = job["request"], job["program"]
+        sys.setrecursionlimit(int(request["limits"].get("recursion", 100000)))
         namespace, prepared = prepare(request)
         gc.collect()
-        gc.freeze()
-        gc.disable()
+        gc.freeze()  # the inputs' objects: never traversed by the run's own collections
+        gc.disable()  # as timeit does: a collection must not land in some repetitions only
+        if not counted:
+            # The thread clock: the process has one thread here, and unlike the process clock
+            # (which leaves out the running slice: 0-4 ms low at random) it is exact.
+            write_frame(RESULT_FD, {"t0": time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)})
         if program is not None:
             _send_result(execute(request, program, namespace, prepared))
-    except BaseException:  # noqa: BLE001
+        os.close(RESULT_FD)  # nothing more: a result left unfinished is now known to be
+        if not counted:
+            # Wait, off the CPU, for the harness to take the measure and end this process: its
+            # teardown is not the program's work.
+            os.read(HOLD_FD, 1)
+    except BaseException:  # noqa: BLE001 - any failure is the run's; the harness classifies it
         pass
     finally:
         os._exit(0)

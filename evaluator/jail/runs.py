@@ -32,6 +32,7 @@ class Run:
         self.maxrss_kb = 0
         self.output = b""  # the first OUTPUT_KEPT bytes the program printed
         self.digest = None
+        self.exit_status = None  # os.waitstatus_to_exitcode of the run process
 
     @property
     def ok(self):
@@ -150,6 +151,7 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
     for fd in (pidfd, result_r, output_r, hold_w):
         os.close(fd)
     run.cpu_s = usage.ru_utime + usage.ru_stime + strays
+    run.exit_status = os.waitstatus_to_exitcode(status)
     if stopped is not None and final is not None:
         # What the run itself used up to delivering its result (its exit's teardown left out),
         # plus every child it waited for, plus everything it left behind.
