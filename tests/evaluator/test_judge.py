@@ -287,7 +287,7 @@ def test_a_forged_result_frame_changes_nothing_about_the_time(test_tasks, calibr
     result = _judge(test_tasks, calibrations, forged)
     assert result.verdict == Verdict.PASSED, result.diagnostic
     assert result.runtime_s >= 0.8 * honest.runtime_s, (result.details, honest.details)
-    assert result.beyond <= honest.beyond + 0.05
+    assert result.beyond <= honest.beyond + 0.15  # two jails: a few percent of noise
 
 
 @pytest.mark.slow
