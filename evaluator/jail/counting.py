@@ -17,6 +17,7 @@ import shutil
 import sys
 
 from . import runner, runs
+from .protocol import write_all
 
 VALGRIND = "/usr/bin/valgrind.bin"
 VALGRIND_SLOWDOWN = 60
@@ -70,7 +71,7 @@ def count_once(request, program):
     os.close(job_r)
     os.close(log_w)
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
-        _write_all(job_w, json.dumps(job).encode())
+        write_all(job_w, json.dumps(job).encode())
     os.close(job_w)
     run = runs.finish(
         pid,
@@ -90,12 +91,6 @@ def count_once(request, program):
         # whatever the program wrote on its log before.
         return None, run
     return _last_count(log, pid), run
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _read_available(fd):

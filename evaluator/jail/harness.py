@@ -23,7 +23,7 @@ import sys
 
 from . import counting, mercury_codec, runner, runs, timing
 from .leetcode import make_namespace
-from .protocol import write_frame
+from .protocol import write_all, write_frame
 
 CONTROL_WAIT_S = 600
 
@@ -72,7 +72,7 @@ def run_program(request, program, suite="timed_tests"):
     pid, result_r, output_r, hold_w = runs.start(_child, job_r, request["limits"])
     os.close(job_r)
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
-        _write_all(job_w, json.dumps(job).encode())
+        write_all(job_w, json.dumps(job).encode())
     os.close(job_w)
     return runs.finish(
         pid,
@@ -88,12 +88,6 @@ def run_program(request, program, suite="timed_tests"):
 def _child(result_w, output_w, job_r, limits):
     argv = [sys.executable, "-I", "-S", "-B", runner.RUN_ENTRY]
     runner.exec_run(result_w, output_w, job_r, limits, sys.executable, argv)
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _verify_child(result_w, output_w, request):

@@ -23,11 +23,14 @@ def encode_frame(payload, default=None):
     return len(data).to_bytes(HEADER, "big") + data
 
 
-def write_frame(fd, payload, default=None):
-    view = memoryview(encode_frame(payload, default))
+def write_all(fd, data):
+    view = memoryview(data)
     while view:
-        written = os.write(fd, view)
-        view = view[written:]
+        view = view[os.write(fd, view) :]
+
+
+def write_frame(fd, payload, default=None):
+    write_all(fd, encode_frame(payload, default))
 
 
 class FrameReader:
