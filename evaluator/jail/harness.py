@@ -9,9 +9,9 @@ Protocol with the host (evaluator/sandbox.py):
   counts under valgrind (counting.py). The last frame is the report, with the nonce.
 
 Completion code only ever runs in run processes of uid 65534, which cannot signal, trace or
-limit this process, hold none of its descriptors and see nothing of it but what fork copied
-(nothing secret: the inputs they receive anyway, the programs of this run). Every catchable
-signal is ignored here.
+limit this process, hold none of its descriptors and share no memory with it: they are forked
+by the zygote (zygote.py), which this process forks before it reads anything, and they learn
+only their own job. Every catchable signal is ignored here.
 """
 
 import contextlib
@@ -21,7 +21,7 @@ import select
 import signal
 import sys
 
-from . import counting, mercury_codec, runner, runs, timing
+from . import counting, mercury_codec, runner, runs, timing, zygote
 from .leetcode import make_namespace
 from .protocol import write_all, write_frame
 
@@ -68,9 +68,12 @@ def check_summary(run, offset=0):
 def run_program(request, program, suite="timed_tests"):
     """One run of a program over one suite of tests: the performance ones, or the others."""
     job = runner.job_for(request, program, suite)
-    job_r, job_w = os.pipe()
-    pid, result_r, output_r, hold_w = runs.start(_child, job_r, request["limits"])
-    os.close(job_r)
+    try:
+        pid, result_r, output_r, hold_w, job_w = runs.start_forked()
+    except zygote.ZygoteLost as exc:
+        run = runs.Run()
+        run.failure = ("memory", f"memory limit exceeded ({exc})")
+        return run
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
         write_all(job_w, json.dumps(job).encode())
     os.close(job_w)
@@ -83,11 +86,6 @@ def run_program(request, program, suite="timed_tests"):
         limits=request["limits"],
         checker=request.get("checker", "exact"),
     )
-
-
-def _child(result_w, output_w, job_r, limits):
-    argv = [sys.executable, "-I", "-S", "-B", runner.RUN_ENTRY]
-    runner.exec_run(result_w, output_w, job_r, limits, sys.executable, argv)
 
 
 def _verify_child(result_w, output_w, request):
@@ -162,6 +160,8 @@ def serve(request, control_fd, result_fd):
 def main():
     ignore_signals()
     result_fd, control_fd = int(sys.argv[1]), int(sys.argv[2])
+    # Before anything secret is read: the zygote's memory must never hold it.
+    runs.factory = zygote.start(close_fds=(result_fd, control_fd))
     with open("/box/request.json", "rb") as handle:
         request = json.load(handle)
     nonce = _read_line(control_fd, 60)

@@ -174,7 +174,6 @@ def _send_result(message):
         write_frame(RESULT_FD, _error("error", -1, exc))
 
 
-RUN_ENTRY = "/opt/mercury-judge/jail/run_entry.pyc"
 JAIL_ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
 
 
@@ -210,11 +209,36 @@ def exec_run(result_fd, output_fd, job_fd, limits, path, argv, *, counted=False,
         os._exit(127)
 
 
-def run_main(*, counted=False):
-    """The run, exec'd (under valgrind when counted): read the job from stdin, then run it.
+def preload():
+    """In the zygote: import everything a run needs, once; every forked run inherits it."""
+    make_namespace()
+    gc.collect()
+    gc.freeze()  # the zygote's objects: never traversed (or copied on write) by a run's collections
+
+
+def forked_run(result_fd, output_fd, hold_fd, job_fd):
+    """In a process forked from the zygote (uid 0): become uid 65534 and run the job. Never returns.
+
+    The zygote never held a request, an input or an output, so nothing in this process's memory
+    is more than its own job (which it reads from job_fd, as an exec'd run reads its stdin).
+    """
+    try:
+        place_fds(result_fd, output_fd, keep=(JOB_FD,), hold=hold_fd, job=job_fd)
+        drop_privileges()
+        reset_signals()
+        os.dup2(JOB_FD, 0)
+        os.close(JOB_FD)
+        run_main(set_own_limits=True)
+    finally:
+        os._exit(127)
+
+
+def run_main(*, counted=False, set_own_limits=False):
+    """The run, forked from the zygote or exec'd under valgrind: read the job from stdin, run it.
 
     A counted job's program may be null: the baseline, which prepares the inputs and stops, so
-    that a program's count less the baseline's is its own work.
+    that a program's count less the baseline's is its own work. A forked run sets its limits
+    here, from its job, before any completion code exists.
     """
     try:
         job = json.loads(_read_all(0))
@@ -222,6 +246,8 @@ def run_main(*, counted=False):
         os.dup2(null, 0)
         os.close(null)
         request, program = job["request"], job["program"]
+        if set_own_limits:
+            set_limits(request["limits"])
         sys.setrecursionlimit(int(request["limits"].get("recursion", 100000)))
         namespace, prepared = prepare(request)
         gc.collect()

@@ -39,23 +39,38 @@ class Run:
         return self.failure is None and self.result is not None and self.result["status"] == "ok"
 
 
+factory = None  # the harness's zygote.Zygote, which starts runs and sweeps what they leave
+
+
 def reap_strays():
-    """As init: kill every process but this one and reap them; return their summed CPU seconds."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(-1, signal.SIGKILL)
+    """Kill every process a run left and reap it; return their summed CPU seconds.
+
+    Runs cannot create processes (RLIMIT_NPROC 1); this makes sure. With a zygote, a helper of
+    the runs' uid kills all it can reach (never the zygote or the harness); without one, as init,
+    everything but this process.
+    """
+    if factory is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(-1, signal.SIGKILL)
     total = 0.0
     deadline = time.monotonic() + 5
     while True:
-        try:
-            pid, _status, usage = os.wait4(-1, os.WNOHANG)
-        except ChildProcessError:
-            return total
-        if pid == 0:
-            if time.monotonic() > deadline:
+        found = factory.sweep() if factory is not None and not factory.lost else False
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
                 return total
-            time.sleep(0.0005)
-            continue
-        total += usage.ru_utime + usage.ru_stime
+            if pid == 0:
+                break
+            if factory is not None and pid == factory.pid:
+                factory.lost = True
+                factory.status = status
+                continue
+            total += usage.ru_utime + usage.ru_stime
+        if (factory is not None and not found) or time.monotonic() > deadline:
+            return total
+        time.sleep(0.0005)
 
 
 HOLD_FD = 4  # a run's read end of a pipe the harness never writes: it waits there when done
@@ -88,6 +103,27 @@ def start(child, *args):
     os.close(output_w)
     os.close(hold_r)
     return pid, result_r, output_r, hold_w
+
+
+def start_forked():
+    """Have the zygote start a run; its pid (this process's child), pipes, and the job's write end.
+
+    Raises zygote.ZygoteLost when no run can start any more.
+    """
+    result_r, result_w = os.pipe()
+    output_r, output_w = os.pipe()
+    hold_r, hold_w = os.pipe()
+    job_r, job_w = os.pipe()
+    try:
+        pid = factory.spawn(result_w, output_w, hold_r, job_r)
+    except BaseException:
+        for fd in (result_r, output_r, hold_w, job_w):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (result_w, output_w, hold_r, job_r):
+            os.close(fd)
+    return pid, result_r, output_r, hold_w, job_w
 
 
 def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_start=True):
@@ -152,6 +188,9 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
     strays = reap_strays()
     for fd in (pidfd, result_r, output_r, hold_w):
         os.close(fd)
+    if factory is not None and factory.lost and problem is None:
+        # Only the memory cgroup's killer ends the zygote, and only this run was using memory.
+        problem = ("memory", "memory limit exceeded (the jail ran out of memory)")
     run.cpu_s = usage.ru_utime + usage.ru_stime + strays
     run.exit_status = os.waitstatus_to_exitcode(status)
     if stopped is not None and final is not None:

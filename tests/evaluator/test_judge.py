@@ -168,8 +168,9 @@ HOSTILE = {
         {Verdict.PASSED},
     ),
     "kill-everything": (
+        # It reaches nothing (every other process is another uid): it returns and answers None.
         _method("        os.kill(-1, signal.SIGKILL)\n", "import os, signal\n"),
-        {Verdict.RUNTIME_ERROR},
+        {Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER},
     ),
     "output-flood": (_method("        while True: print('x' * 65536)\n"), {Verdict.OUTPUT_LIMIT}),
     "too-many-files": (
