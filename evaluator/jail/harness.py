@@ -15,6 +15,7 @@ only their own job. Every catchable signal is ignored here.
 """
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -65,9 +66,21 @@ def check_summary(run, offset=0):
     return entry
 
 
+_suites = {}  # suite -> (its part of every job, as JSON bytes; its number of tests)
+
+
+def job_bytes(request, program, suite):
+    """A run's job (runner.job_for) as JSON, the suite's part encoded once for every run."""
+    if suite not in _suites:
+        sub = runner.job_for(request, None, suite)["request"]
+        _suites[suite] = (json.dumps(sub).encode(), len(sub["tests"]))
+    encoded, tests = _suites[suite]
+    return b'{"request": ' + encoded + b', "program": ' + json.dumps(program).encode() + b"}", tests
+
+
 def run_program(request, program, suite="timed_tests"):
     """One run of a program over one suite of tests: the performance ones, or the others."""
-    job = runner.job_for(request, program, suite)
+    data, tests = job_bytes(request, program, suite)
     try:
         pid, result_r, output_r, hold_w, job_w = runs.start_forked()
     except zygote.ZygoteLost as exc:
@@ -75,14 +88,14 @@ def run_program(request, program, suite="timed_tests"):
         run.failure = ("memory", f"memory limit exceeded ({exc})")
         return run
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
-        write_all(job_w, json.dumps(job).encode())
+        write_all(job_w, data)
     os.close(job_w)
     return runs.finish(
         pid,
         result_r,
         output_r,
         hold_w,
-        tests=len(job["request"]["tests"]),
+        tests=tests,
         limits=request["limits"],
         checker=request.get("checker", "exact"),
     )
@@ -164,6 +177,7 @@ def main():
     runs.factory = zygote.start(close_fds=(result_fd, control_fd))
     with open("/box/request.json", "rb") as handle:
         request = json.load(handle)
+    gc.freeze()  # the request: never rescanned by the collections the runs' results cause
     nonce = _read_line(control_fd, 60)
     report = serve(request, control_fd, result_fd)
     report["kind"] = "report"

@@ -14,7 +14,7 @@ import select
 import signal
 import time
 
-from .protocol import FrameError, FrameReader, outputs_digest, run_message, run_start
+from .protocol import FrameError, FrameReader, SeenFrames, run_message, run_start
 
 OUTPUT_CAP = 8 * 2**20  # a run's stdout+stderr; more is an output limit
 OUTPUT_KEPT = 4000
@@ -39,6 +39,7 @@ class Run:
         return self.failure is None and self.result is not None and self.result["status"] == "ok"
 
 
+seen = SeenFrames()  # result frames this jail has decoded already
 factory = None  # the harness's zygote.Zygote, which starts runs and sweeps what they leave
 
 
@@ -129,7 +130,7 @@ def start_forked():
 def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_start=True):
     """Read a started run to its end within its wall limit; account and validate it."""
     run = Run()
-    reader = FrameReader(RESULT_CAP)
+    reader = FrameReader(RESULT_CAP, seen.decode)
     frames = []
     output = bytearray()
     output_total = 0
@@ -210,7 +211,7 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
         problem = ("timeout", f"wall-clock limit exceeded ({limits['wall_s']} s)")
     run.failure = problem
     if run.ok:
-        run.digest = outputs_digest(run.result["outputs"], checker)
+        run.digest = seen.digest(run.result["outputs"], checker)
     return run
 
 

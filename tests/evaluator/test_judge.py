@@ -348,7 +348,9 @@ def test_code_whose_outputs_change_between_runs_is_wrong(test_tasks, calibration
         "            return [0, 1]\n"
         "        n = len(nums)\n",
     )
-    result = _judge(test_tasks, calibrations, fickle)
+    # Twelve measured runs: all of them lucky once in 4,096 (a settled sample may stop at three).
+    timing = {"budget_s": 100, "min_reps": 12, "max_reps": 12, "stop": {}}
+    result = judge_sample(task, fickle, calibrations["pair-sum"], timing=timing)
     assert result.verdict == Verdict.WRONG_ANSWER, result.details
 
 
