@@ -96,6 +96,8 @@ def calibrate_task(
     check_cpu: dict[str, float] = {}
 
     def on_checked(frame: dict[str, Any]) -> bool:
+        if frame.get("strays"):
+            failures.append(f"references left processes behind: {frame['strays']}")
         for name in names:
             entry = round0_entry(frame, name)
             check_cpu[name] = float(entry.get("cpu_s") or 0.0)
@@ -117,6 +119,8 @@ def calibrate_task(
         raise CalibrationError(
             f"{task.slug}: the sandbox ended with {run.outcome}: {run.log[-500:]}"
         )
+    if run.report.get("strays"):
+        raise CalibrationError(f"{task.slug}: references left processes behind")
     programs = run.report["programs"]
     for name in names:
         entry = programs[name]

@@ -208,6 +208,8 @@ def _judge_once(
 
     def on_checked(frame: dict[str, Any]) -> bool:
         state["check"] = _check_candidate(task, round0_entry(frame, "candidate"))
+        if _left_processes(frame):
+            state["check"] = _strays_result(task)
         if "anchor" in request["programs"]:
             anchor = round0_entry(frame, "anchor")
             state["anchor"] = anchor
@@ -224,7 +226,23 @@ def _judge_once(
         return _internal(task, "the anchor reference failed its check run", state["anchor"])
     if run.report is None:
         return _jail_failure(task, run)
+    if _left_processes(run.report):
+        return _strays_result(task)
     return _interpret_measure(task, calibration, run.report)
+
+
+def _left_processes(frame: dict[str, Any]) -> bool:
+    """Whether the jail found processes of the candidate's alive after one of its runs."""
+    strays = frame.get("strays")
+    return isinstance(strays, list) and "candidate" in strays
+
+
+def _strays_result(task: Task) -> SampleResult:
+    return SampleResult(
+        Verdict.RUNTIME_ERROR,
+        diagnostic="a process it started was still running after its run",
+        tests_total=len(task.tests),
+    )
 
 
 def _internal(task: Task, why: str, details: Any = None) -> SampleResult:

@@ -78,15 +78,33 @@ def job_bytes(request, program, suite):
     return b'{"request": ' + encoded + b', "program": ' + json.dumps(program).encode() + b"}", tests
 
 
+_ran = []  # the programs of the runs so far, in order
+strays_from = set()  # the names of programs whose runs left processes behind
+
+
+def _blame_strays(request):
+    """Processes were left by the last run: its program's failure (the candidate's, if it ran)."""
+    programs = request["programs"]
+    if "candidate" in programs and programs["candidate"] in _ran:
+        strays_from.add("candidate")  # references cannot fork either: never theirs to blame
+    elif _ran:
+        strays_from.update(name for name, code in programs.items() if code == _ran[-1])
+
+
 def run_program(request, program, suite="timed_tests"):
     """One run of a program over one suite of tests: the performance ones, or the others."""
     data, tests = job_bytes(request, program, suite)
+    before = runs.strays_left
     try:
         pid, result_r, output_r, hold_w, job_w = runs.start_forked()
-    except zygote.ZygoteLost as exc:
+    except runs.ZygoteLost as exc:
         run = runs.Run()
         run.failure = ("memory", f"memory limit exceeded ({exc})")
         return run
+    finally:
+        if runs.strays_left != before:
+            _blame_strays(request)
+        _ran.append(program)
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
         write_all(job_w, data)
     os.close(job_w)
@@ -160,14 +178,14 @@ def serve(request, control_fd, result_fd):
         if run is not None and run.ok:
             report[name]["times"].append(run.seconds)
             report[name]["digests"].append(run.digest)
-    write_frame(result_fd, {"kind": "checked", "programs": checked})
+    write_frame(result_fd, {"kind": "checked", "programs": checked, "strays": sorted(strays_from)})
     decision = _read_line(control_fd, CONTROL_WAIT_S)
     if decision == "G" and all(entry["status"] == "ok" for entry in checked.values()):
         if request.get("measure") == "instructions":
             counting.count_programs(request, names, report)
         else:
             timing.time_rounds(request, names, report, run_program)
-    return {"programs": report}
+    return {"programs": report, "strays": sorted(strays_from)}
 
 
 def main():

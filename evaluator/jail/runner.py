@@ -217,14 +217,15 @@ def preload():
 
 
 def forked_run(result_fd, output_fd, hold_fd, job_fd):
-    """In a process forked from the zygote (uid 0): become uid 65534 and run the job. Never returns.
+    """In a process forked (as uid 65534) from the zygote's helper: run the job. Never returns.
 
     The zygote never held a request, an input or an output, so nothing in this process's memory
     is more than its own job (which it reads from job_fd, as an exec'd run reads its stdin).
     """
     try:
         place_fds(result_fd, output_fd, keep=(JOB_FD,), hold=hold_fd, job=job_fd)
-        drop_privileges()
+        if os.getresuid() != (UNPRIVILEGED,) * 3 or os.getresgid() != (UNPRIVILEGED,) * 3:
+            raise SystemExit("a run must be uid 65534")
         reset_signals()
         os.dup2(JOB_FD, 0)
         os.close(JOB_FD)

@@ -1,13 +1,13 @@
 """The harness's side of one run: start it, bound it, read it, and charge it all the CPU it used.
 
 A run's CPU time comes from the kernel, never from the run: the run process's own rusage (every
-thread, and every child it waited for) plus the rusage of every other process left in the jail,
-which the harness kills and reaps as the namespace's init after each run; less the CPU clock the
-run sent before any completion code existed. Work in a helper thread, in a forked process, in a
-lazy result converted after the calls or at import is all counted.
+thread, and every child it waited for) plus the rusage of every dead process the harness reaps
+as the namespace's init after it; less the CPU clock the run sent before any completion code
+existed. (Runs cannot create threads or processes; a process left alive is found and killed
+before the next run starts, and charged to its program as a failure: zygote.py.) Work in a
+helper thread, in a forked process, in a lazy result converted after the calls or at import is all counted.
 """
 
-import contextlib
 import fcntl
 import os
 import select
@@ -40,38 +40,40 @@ class Run:
 
 
 seen = SeenFrames()  # result frames this jail has decoded already
-factory = None  # the harness's zygote.Zygote, which starts runs and sweeps what they leave
 
 
-def reap_strays():
-    """Kill every process a run left and reap it; return their summed CPU seconds.
+class ZygoteLost(Exception):
+    """The zygote is gone (killed by the memory cgroup): no run can start any more."""
 
-    Runs cannot create processes (RLIMIT_NPROC 1); this makes sure. With a zygote, a helper of
-    the runs' uid kills all it can reach (never the zygote or the harness); without one, as init,
-    everything but this process.
+
+class StraysLeft(Exception):
+    """Processes of the runs' uid were alive when a run was to start: killed, run not started."""
+
+
+factory = None  # the harness's zygote.Zygote, which starts runs
+strays_left = 0  # how many times a run was found to have left processes behind (start_forked)
+
+
+def reap_zombies():
+    """Reap every dead child (what a run left would be the harness's, as init); their CPU seconds.
+
+    Runs cannot create processes (RLIMIT_NPROC 1); the zygote's helper checks before every run
+    that nothing of theirs is left (StraysLeft). The zygote itself, if found dead here,
+    was killed by the memory cgroup.
     """
-    if factory is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(-1, signal.SIGKILL)
     total = 0.0
-    deadline = time.monotonic() + 5
     while True:
-        found = factory.sweep() if factory is not None and not factory.lost else False
-        while True:
-            try:
-                pid, status, usage = os.wait4(-1, os.WNOHANG)
-            except ChildProcessError:
-                return total
-            if pid == 0:
-                break
-            if factory is not None and pid == factory.pid:
-                factory.lost = True
-                factory.status = status
-                continue
-            total += usage.ru_utime + usage.ru_stime
-        if (factory is not None and not found) or time.monotonic() > deadline:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
             return total
-        time.sleep(0.0005)
+        if pid == 0:
+            return total
+        if factory is not None and pid == factory.pid:
+            factory.lost = True
+            factory.status = status
+            continue
+        total += usage.ru_utime + usage.ru_stime
 
 
 HOLD_FD = 4  # a run's read end of a pipe the harness never writes: it waits there when done
@@ -109,8 +111,24 @@ def start(child, *args):
 def start_forked():
     """Have the zygote start a run; its pid (this process's child), pipes, and the job's write end.
 
-    Raises zygote.ZygoteLost when no run can start any more.
+    When the previous run left processes behind, the zygote's helper has killed them instead of
+    starting the run: they are reaped, `strays_left` counts it, and the start is tried again.
+    Raises ZygoteLost when no run can start any more.
     """
+    global strays_left
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            return _start_once()
+        except StraysLeft:
+            strays_left += 1
+            if time.monotonic() > deadline:
+                raise ZygoteLost("processes of a run could not be removed") from None
+            time.sleep(0.001)  # they were SIGKILLed: dying, to be reaped as the harness's children
+            reap_zombies()
+
+
+def _start_once():
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
     hold_r, hold_w = os.pipe()
@@ -186,7 +204,7 @@ def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_st
         os.kill(pid, signal.SIGKILL)
     final = _final_own_cpu(pid)
     _, status, usage = os.wait4(pid, 0)
-    strays = reap_strays()
+    strays = reap_zombies()
     for fd in (pidfd, result_r, output_r, hold_w):
         os.close(fd)
     if factory is not None and factory.lost and problem is None:

@@ -7,13 +7,15 @@ So before it reads anything, the harness forks this process (same uid, same capa
 imports the run's modules and then only starts runs on request:
 
 - "run": the harness sends the run's ends of its pipes (result, output, hold, job) as file
-  descriptors. The zygote forks a helper that forks the run and exits at once, so the run is
-  orphaned to the jail's init, the harness: it waits for, stops, times and reaps the run as its
-  own child. The run drops to uid 65534, reads its job from its stdin, and goes on as an exec'd
-  run would (runner.run_main); it shares no page with the harness.
-- "sweep": kill every process of uid 65534 (a helper of that uid signals all it can; it cannot
-  reach the zygote or the harness) and say whether there was any. Runs cannot create processes
-  (RLIMIT_NPROC 1); the sweep makes sure anyway that nothing a run started outlives it.
+  descriptors. The zygote forks a helper, which becomes uid 65534 and forks the run, then exits
+  at once, so the run is orphaned to the jail's init, the harness: it waits for, stops, times
+  and reaps the run as its own child. The run reads its job from its stdin and goes on as an
+  exec'd run would (runner.run_main); it shares no page with the harness.
+- Nothing a run started may outlive it. Runs cannot create processes (RLIMIT_NPROC 1); the helper
+  makes sure anyway: it forks the run under RLIMIT_NPROC 2, which the kernel refuses while any
+  other process of uid 65534 exists (alive, or dead and not yet reaped). Then it kills all it can
+  reach (uid 65534 only: never the zygote or the harness) and the harness is told that the
+  previous run left processes behind (`runs.StraysLeft`), which is that program's failure.
 
 Runs cannot signal, trace or read the zygote (another uid, no capabilities) and hold none of its
 descriptors. If the zygote dies, the memory cgroup's killer took it (nothing else can): the run
@@ -27,13 +29,9 @@ import signal
 import socket
 import struct
 
-from . import runner
+from . import runner, runs
 
 RUN_FDS = 4  # result_w, output_w, hold_r, job_r
-
-
-class ZygoteLost(Exception):
-    """The zygote is gone (killed by the memory cgroup): no run can start any more."""
 
 
 class Zygote:
@@ -45,35 +43,23 @@ class Zygote:
         self.lost = False
         self.status = None  # its wait status, once it is gone
 
-    def _ask(self, message, fds=()):
+    def spawn(self, result_w, output_w, hold_r, job_r):
+        """Start a run with these pipe ends; its pid (a child of the harness by then)."""
         if self.lost:
-            raise ZygoteLost("the run factory is gone")
+            raise runs.ZygoteLost("the run factory is gone")
         try:
-            if fds:
-                socket.send_fds(self.sock, [message], list(fds))
-            else:
-                self.sock.send(message)
+            socket.send_fds(self.sock, [b"R"], [result_w, output_w, hold_r, job_r])
             reply = self.sock.recv(64)
         except OSError:
             reply = b""
         if not reply:
             self.lost = True
-            raise ZygoteLost("the run factory is gone")
-        return reply
-
-    def spawn(self, result_w, output_w, hold_r, job_r):
-        """Start a run with these pipe ends; its pid (a child of the harness by then)."""
-        reply = self._ask(b"R", (result_w, output_w, hold_r, job_r))
+            raise runs.ZygoteLost("the run factory is gone")
+        if reply == b"X":
+            raise runs.StraysLeft("processes of an earlier run were still there")
         if reply[:1] != b"P" or len(reply) != 5:
-            raise ZygoteLost(f"the run factory failed to start a run: {reply[:40]!r}")
+            raise runs.ZygoteLost(f"the run factory failed to start a run: {reply[:40]!r}")
         return struct.unpack("<i", reply[1:])[0]
-
-    def sweep(self):
-        """Kill every process of the runs' uid; True if there was any."""
-        reply = self._ask(b"S")
-        if reply not in (b"S0", b"S1"):
-            raise ZygoteLost(f"the run factory could not sweep: {reply[:40]!r}")
-        return reply == b"S1"
 
 
 def start(close_fds=()):
@@ -102,12 +88,7 @@ def _serve(sock):
             return
         if not message:
             return  # the harness is done
-        if message == b"R" and len(fds) == RUN_FDS:
-            reply = _fork_run(sock, fds)
-        elif message == b"S":
-            reply = _sweep()
-        else:
-            reply = b"E"
+        reply = _fork_run(sock, fds) if message == b"R" and len(fds) == RUN_FDS else b"E"
         for fd in fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -117,55 +98,47 @@ def _serve(sock):
             return
 
 
+STARTED, STRAYS, FAILED = 0, 1, 2  # the helper's exit codes
+
+
 def _fork_run(sock, fds):
     """Fork a helper that forks the run and exits: the run is left to the jail's init."""
     pid_r, pid_w = os.pipe()
     helper = os.fork()
     if helper == 0:
+        code = FAILED
         try:
             os.close(pid_r)
-            run = os.fork()
-            if run == 0:
-                os.close(pid_w)
-                sock.close()
-                runner.forked_run(*fds)  # never returns
-            os.write(pid_w, struct.pack("<i", run))
+            code = _start_run(sock, fds, pid_w)
         finally:
-            os._exit(0)
+            os._exit(code)
     os.close(pid_w)
     data = os.read(pid_r, 4)
     os.close(pid_r)
-    os.waitpid(helper, 0)  # once the helper is gone, the run is the harness's child
-    if len(data) != 4:
+    _, status = os.waitpid(helper, 0)  # once the helper is gone, the run is the harness's child
+    code = os.waitstatus_to_exitcode(status)
+    if code == STRAYS:
+        return b"X"
+    if code != STARTED or len(data) != 4:
         return b"E"
     return b"P" + data
 
 
-def _sweep():
-    """In a helper of the runs' uid: kill every other process of that uid; say if there was any.
-
-    kill(-1) cannot tell (it succeeds whenever any other process exists, signalled or not), so
-    the helper asks the kernel's process count instead: with RLIMIT_NPROC 2, it may fork only
-    if it is the uid's one process (a killed process counts until it is reaped).
-    """
-    helper = os.fork()
-    if helper == 0:
-        found = 2  # could not look
-        try:
-            runner.drop_privileges()
-            resource.setrlimit(resource.RLIMIT_NPROC, (2, 2))
-            try:
-                probe = os.fork()
-            except BlockingIOError:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(-1, signal.SIGKILL)  # all it can reach: uid 65534 only
-                found = 1
-            else:
-                if probe == 0:
-                    os._exit(0)
-                os.waitpid(probe, 0)
-                found = 0
-        finally:
-            os._exit(found)
-    _, status = os.waitpid(helper, 0)
-    return {0: b"S0", 1: b"S1"}.get(os.waitstatus_to_exitcode(status), b"E")
+def _start_run(sock, fds, pid_w):
+    """In the helper: as uid 65534, fork the run, unless another process of that uid exists."""
+    runner.drop_privileges()
+    # The kernel counts the uid's processes (this one included, and the dead not yet reaped):
+    # under a limit of 2 the fork fails while anything else of uid 65534 is there.
+    resource.setrlimit(resource.RLIMIT_NPROC, (2, 2))
+    try:
+        run = os.fork()
+    except BlockingIOError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)  # all it can reach: uid 65534 only
+        return STRAYS
+    if run == 0:
+        os.close(pid_w)
+        sock.close()
+        runner.forked_run(*fds)  # never returns
+    os.write(pid_w, struct.pack("<i", run))
+    return STARTED
