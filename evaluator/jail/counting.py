@@ -10,7 +10,6 @@ comes first and is ignored; its outputs must hash to what its checked run return
 """
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -71,7 +70,7 @@ def count_once(request, program):
     os.close(job_r)
     os.close(log_w)
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
-        write_all(job_w, json.dumps(job).encode())
+        write_all(job_w, runner.encode_job(runner.suite_bytes(request), program))
     os.close(job_w)
     run = runs.finish(
         pid,

@@ -70,12 +70,12 @@ _suites = {}  # suite -> (its part of every job, as JSON bytes; its number of te
 
 
 def job_bytes(request, program, suite):
-    """A run's job (runner.job_for) as JSON, the suite's part encoded once for every run."""
+    """A run's job (runner.job_for) as it reads it, the suite's part encoded once for every run."""
     if suite not in _suites:
         sub = runner.job_for(request, None, suite)["request"]
-        _suites[suite] = (json.dumps(sub).encode(), len(sub["tests"]))
+        _suites[suite] = (runner.suite_bytes(sub), len(sub["tests"]))
     encoded, tests = _suites[suite]
-    return b'{"request": ' + encoded + b', "program": ' + json.dumps(program).encode() + b"}", tests
+    return runner.encode_job(encoded, program), tests
 
 
 _ran = []  # the programs of the runs so far, in order

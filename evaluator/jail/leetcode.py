@@ -149,8 +149,12 @@ def kind(type_name):
     return "plain"
 
 
-def convert_args(values, params, namespace):
-    """Turn JSON arguments into the objects the method expects (fresh objects every call)."""
+def convert_args(values, params, namespace, *, copy=True):
+    """Turn JSON arguments into the objects the method expects (fresh objects every call).
+
+    copy=False hands plain values over as they are: for a caller whose values were decoded for
+    this one call (a run's own job) and are used once.
+    """
     list_node = namespace.get("ListNode", ListNode)
     tree_node = namespace.get("TreeNode", TreeNode)
     out = []
@@ -165,7 +169,7 @@ def convert_args(values, params, namespace):
         elif what == "trees":
             out.append([list_to_tree(v, tree_node) for v in value])
         else:
-            out.append(deep_copy_json(value))
+            out.append(deep_copy_json(value) if copy else value)
     return out
 
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = r"""
 import json, os, signal, sys, time
 sys.path.insert(0, sys.argv[1])
-from evaluator.jail import runs, zygote
+from evaluator.jail import runner, runs, zygote
 
 JOB = {
     "request": {
@@ -35,7 +35,7 @@ JOB = {
 
 def one_run():
     pid, result_r, output_r, hold_w, job_w = runs.start_forked()
-    os.write(job_w, json.dumps(JOB).encode())
+    os.write(job_w, runner.encode_job(runner.suite_bytes(JOB["request"]), JOB["program"]))
     os.close(job_w)
     return runs.finish(pid, result_r, output_r, hold_w, tests=1, limits=JOB["request"]["limits"],
                        checker="exact")
