@@ -175,7 +175,7 @@ def main() -> int:
             if info.get("status") in ("done", "error"):
                 done = now
                 break
-            time.sleep(2)
+            time.sleep(5)  # each poll starts a Django process: not too often
         if done is None:
             raise SystemExit("the submission did not finish in time")
         metrics = info.get("metrics") or {}
