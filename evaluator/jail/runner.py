@@ -14,6 +14,7 @@ import builtins
 import contextlib
 import fcntl
 import gc
+import importlib
 import marshal
 import os
 import resource
@@ -21,7 +22,7 @@ import signal
 import sys
 import time
 
-from . import mercury_codec, runs
+from . import mercury_codec, runfilter, runs
 from .leetcode import call_once, convert_args, json_default, kind, make_namespace, to_json_value
 from .protocol import write_frame
 
@@ -230,8 +231,21 @@ def exec_run(result_fd, output_fd, job_fd, limits, path, argv, *, counted=False,
         os._exit(127)
 
 
+# What a completion may import besides the prelude's modules: loaded in the zygote, because a
+# run may not open files (runfilter.py). Anything else fails to import, as a runtime error.
+IMPORTABLE = (
+    "__future__", "abc", "array", "cmath", "collections.abc", "contextlib", "copy", "ctypes",
+    "dataclasses", "datetime", "decimal", "enum", "fractions", "graphlib", "json", "numbers",
+    "operator", "queue", "statistics", "string", "struct", "textwrap", "time", "types",
+    "unicodedata", "weakref",
+)  # fmt: skip
+
+
 def preload():
     """In the zygote: import everything a run needs, once; every forked run inherits it."""
+    for name in IMPORTABLE:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     make_namespace()
     gc.collect()
     gc.freeze()  # the zygote's objects: never traversed (or copied on write) by a run's collections
@@ -274,6 +288,8 @@ def run_main(*, counted=False, set_own_limits=False):
         gc.collect()
         gc.freeze()  # the inputs' objects: never traversed by the run's own collections
         gc.disable()  # as timeit does: a collection must not land in some repetitions only
+        if set_own_limits:  # a forked run (valgrind, under which counted runs run, needs files)
+            runfilter.install()  # from here on: no file, no socket, nothing left for later runs
         if not counted:
             # The thread clock: the process has one thread here, and unlike the process clock
             # (which leaves out the running slice: 0-4 ms low at random) it is exact.
