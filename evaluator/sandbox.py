@@ -57,7 +57,9 @@ BOX_PREFIX = "mercury-box-"
 # Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
 # (e.g. socket() at import) degrade instead of crashing; clone3 gets ENOSYS so glibc falls back
 # to clone, whose namespace flags are refused. SysV and POSIX IPC objects outlive a process: one
-# run could leave answers there for the next.
+# run could leave answers there for the next; so does the host's page cache, which fadvise,
+# readahead and mincore would let a program set and read (forked runs also refuse file opens:
+# jail/runfilter.py).
 SECCOMP_POLICY = """
 POLICY mercury {
   ERRNO(1) {
@@ -68,7 +70,7 @@ POLICY mercury {
     sched_setaffinity, flock, personality, name_to_handle_at, open_by_handle_at,
     pidfd_getfd, kcmp, process_madvise, shmget, shmat, shmdt, shmctl, msgget, msgsnd, msgrcv,
     msgctl, semget, semop, semtimedop, semctl, mq_open, mq_unlink, mq_timedsend,
-    mq_timedreceive, mq_notify, mq_getsetattr,
+    mq_timedreceive, mq_notify, mq_getsetattr, fadvise64, readahead, mincore,
     socket(domain, type, protocol) { domain != 1 },
     clone(flags, stack, ptid, ctid, tls) { (flags & 0x7e020000) != 0 }
   },
