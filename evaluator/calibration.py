@@ -132,10 +132,13 @@ def calibrate_task(
     ordered = sorted(names, key=lambda n: medians[n])
     anchor = next((n for n in ordered if medians[n] >= ANCHOR_MIN_SECONDS), ordered[-1])
     anchor_times = programs[anchor]["times"]
-    ratios = {
-        name: statistics.median(pairwise_ratios(programs[name]["times"], anchor_times))
-        for name in names
+    # Every reference was timed beside the first one, which ran in every round (the others stop
+    # once settled): ratios to the anchor go through it.
+    base = programs[names[0]]["times"]
+    to_base = {
+        name: statistics.median(pairwise_ratios(programs[name]["times"], base)) for name in names
     }
+    ratios = {name: to_base[name] / to_base[anchor] for name in names}
     check_seconds = max(check_cpu.values())
     return Calibration(
         task_slug=task.slug,
