@@ -106,6 +106,7 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mercury-fresh-"))
+    work.chmod(0o755)  # the jail's uids must reach the sandbox state below it
     clone = work / "clone"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)  # noqa: S603,S607
     if args.reuse_venv:
@@ -140,7 +141,7 @@ def main() -> int:
         print(f"{up:7.1f} s  the portal answers on 127.0.0.1:{args.port}", flush=True)
         token = _manage(clone, env, "api_token", "bench", "--name", "bench/fresh.py").split()[-1]
         known = {
-            row["slug"]
+            row["task_id"]
             for row in json.loads(_request("127.0.0.1", args.port, "GET", "/api/tasks/")[1])[
                 "results"
             ]
