@@ -12,12 +12,18 @@ outside its own memory:
 - sockets (socket, socketpair) and memfd_create: file descriptors sent into a Unix socket that
   is never closed keep their memory charged to the jail after the run is gone, starving the
   next run (the anchor's) of memory;
-- setting file times (utime, utimes, utimensat, futimesat): /dev/null is the host's.
+- setting file times (utime, utimes, utimensat, futimesat): /dev/null is the host's;
+- looking any path up (stat, access, statx, readlink, chdir, xattrs, inotify, mkdir, ...): a
+  lookup leaves the name, found or not, in the host's dentry cache, which a later lookup can
+  time (red team round 4 carried answers between runs and judgements that way);
+- asking which pages are present or moving them (move_pages, mincore, NUMA policy calls): the
+  pages of mapped files (the interpreter, libc) are the host's page cache too.
 The jail's own policy (sandbox.SECCOMP_POLICY) still applies under it; filters only add up.
 """
 
 import ctypes
 import os
+import sys
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -59,6 +65,76 @@ ARCHES = {
             "utimes": 235,
             "utimensat": 280,
             "futimesat": 261,
+            # Every other call that looks a path up: a lookup caches the name (found or not) in
+            # the host's dentry cache, which a later lookup can time.
+            "stat": 4,
+            "lstat": 6,
+            "access": 21,
+            "truncate": 76,
+            "chdir": 80,
+            "rename": 82,
+            "mkdir": 83,
+            "rmdir": 84,
+            "link": 86,
+            "unlink": 87,
+            "symlink": 88,
+            "readlink": 89,
+            "chmod": 90,
+            "chown": 92,
+            "lchown": 94,
+            "mknod": 133,
+            "uselib": 134,
+            "statfs": 137,
+            "setxattr": 188,
+            "lsetxattr": 189,
+            "getxattr": 191,
+            "lgetxattr": 192,
+            "listxattr": 194,
+            "llistxattr": 195,
+            "removexattr": 197,
+            "lremovexattr": 198,
+            "inotify_add_watch": 254,
+            "mkdirat": 258,
+            "mknodat": 259,
+            "fchownat": 260,
+            "newfstatat": 262,
+            "unlinkat": 263,
+            "renameat": 264,
+            "linkat": 265,
+            "symlinkat": 266,
+            "readlinkat": 267,
+            "fchmodat": 268,
+            "faccessat": 269,
+            "fanotify_mark": 301,
+            "renameat2": 316,
+            "statx": 332,
+            "open_tree": 428,
+            "move_mount": 429,
+            "fsopen": 430,
+            "fsconfig": 431,
+            "fsmount": 432,
+            "fspick": 433,
+            "faccessat2": 439,
+            "mount_setattr": 442,
+            "landlock_create_ruleset": 444,
+            "landlock_add_rule": 445,
+            "landlock_restrict_self": 446,
+            "fchmodat2": 452,
+            "statmount": 457,
+            "listmount": 458,
+            "setxattrat": 463,
+            "getxattrat": 464,
+            "listxattrat": 465,
+            "removexattrat": 466,
+            # Which pages are present (the page cache of mapped files), NUMA placement, memory
+            # that is not the process's own.
+            "mbind": 237,
+            "set_mempolicy": 238,
+            "get_mempolicy": 239,
+            "migrate_pages": 256,
+            "move_pages": 279,
+            "io_setup": 206,
+            "memfd_secret": 447,
         },
         28,
     ),
@@ -79,6 +155,53 @@ ARCHES = {
             "preadv2": 286,
             "pwritev2": 287,
             "utimensat": 88,
+            "mkdirat": 34,
+            "unlinkat": 35,
+            "symlinkat": 36,
+            "linkat": 37,
+            "renameat": 38,
+            "statfs": 43,
+            "truncate": 45,
+            "faccessat": 48,
+            "chdir": 49,
+            "fchmodat": 53,
+            "fchownat": 54,
+            "readlinkat": 78,
+            "newfstatat": 79,
+            "inotify_add_watch": 27,
+            "setxattr": 5,
+            "lsetxattr": 6,
+            "getxattr": 8,
+            "lgetxattr": 9,
+            "listxattr": 11,
+            "llistxattr": 12,
+            "removexattr": 14,
+            "lremovexattr": 15,
+            "mknodat": 33,
+            "fanotify_mark": 263,
+            "renameat2": 276,
+            "statx": 291,
+            "open_tree": 428,
+            "move_mount": 429,
+            "fsopen": 430,
+            "fsconfig": 431,
+            "fsmount": 432,
+            "fspick": 433,
+            "faccessat2": 439,
+            "mount_setattr": 442,
+            "landlock_create_ruleset": 444,
+            "landlock_add_rule": 445,
+            "landlock_restrict_self": 446,
+            "fchmodat2": 452,
+            "statmount": 457,
+            "listmount": 458,
+            "mbind": 235,
+            "set_mempolicy": 237,
+            "get_mempolicy": 236,
+            "migrate_pages": 238,
+            "move_pages": 239,
+            "io_setup": 0,
+            "memfd_secret": 447,
         },
         233,
     ),
@@ -140,3 +263,44 @@ def install():
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
     if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "the run's seccomp filter was refused")
+
+
+class _PhdrInfo(ctypes.Structure):
+    _fields_ = [
+        ("addr", ctypes.c_void_p),
+        ("name", ctypes.c_char_p),
+        ("phdr", ctypes.c_void_p),
+        ("phnum", ctypes.c_ushort),
+    ]
+
+
+def mapped_files():
+    """The files of every shared object loaded in this process, and the executable."""
+    names = []
+    callback_type = ctypes.CFUNCTYPE(
+        ctypes.c_int, ctypes.POINTER(_PhdrInfo), ctypes.c_size_t, ctypes.c_void_p
+    )
+
+    def collect(info, _size, _data):
+        if info.contents.name:
+            names.append(os.fsdecode(info.contents.name))
+        return 0
+
+    ctypes.CDLL(None).dl_iterate_phdr(callback_type(collect), None)
+    return [os.path.realpath(sys.executable), *dict.fromkeys(names)]
+
+
+def warm_mapped_files():
+    """Read every mapped file through once (in the zygote, before any run): all of their pages
+    are then in the host's page cache, so a run that times its page faults on them learns
+    nothing, and runs cannot evict a page (the advice calls are refused)."""
+    for path in mapped_files():
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue  # the vDSO and the like: no file
+        try:
+            while os.read(fd, 1 << 20):
+                pass
+        finally:
+            os.close(fd)

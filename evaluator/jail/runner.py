@@ -247,6 +247,7 @@ def preload():
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     make_namespace()
+    runfilter.warm_mapped_files()
     gc.collect()
     gc.freeze()  # the zygote's objects: never traversed (or copied on write) by a run's collections
 

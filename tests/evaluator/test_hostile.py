@@ -129,6 +129,7 @@ KIND4 = {
     "k4_socket_daemon": Program(SLOW),
     "k4_fleeing_daemon": Program(SLOW),
     "k4_page_cache_channel": Program(frozenset({Verdict.PASSED})),
+    "k4_dentry_cache_channel": Program(frozenset({Verdict.PASSED})),
 }
 KIND5 = {
     "k5_frame_start_rewrite": Program(SLOW),
