@@ -179,12 +179,11 @@ def main() -> int:
             time.sleep(5)  # each poll starts a Django process: not too often
         if done is None:
             raise SystemExit("the submission did not finish in time")
-        metrics = info.get("metrics") or {}
         print(
             f"SUMMARY fresh host: portal up {up:.0f} s; {args.tasks}-task submission fully judged "
             f"{done:.0f} s ({done / 60:.1f} min) after `make run` started; every task calibrated "
             f"{'at ' + format(all_calibrated, '.0f') + ' s' if all_calibrated else 'not yet'}; "
-            f"status {info.get('status')}, pass@1 {metrics.get('pass@1')}",
+            f"status {info.get('status')}, pass@1 {info.get('pass@1')}",
             flush=True,
         )
     finally:
