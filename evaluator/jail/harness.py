@@ -78,17 +78,17 @@ def job_bytes(request, program, suite):
     return runner.encode_job(encoded, program), tests
 
 
-_ran = []  # the programs of the runs so far, in order
+_ran = {"last": None, "candidate": False}  # the previous run's program; whether the candidate ran
 strays_from = set()  # the names of programs whose runs left processes behind
 
 
 def _blame_strays(request):
     """Processes were left by the last run: its program's failure (the candidate's, if it ran)."""
-    programs = request["programs"]
-    if "candidate" in programs and programs["candidate"] in _ran:
+    if _ran["candidate"]:
         strays_from.add("candidate")  # references cannot fork either: never theirs to blame
-    elif _ran:
-        strays_from.update(name for name, code in programs.items() if code == _ran[-1])
+    elif _ran["last"] is not None:
+        programs = request["programs"].items()
+        strays_from.update(name for name, code in programs if code == _ran["last"])
 
 
 def run_program(request, program, suite="timed_tests"):
@@ -104,7 +104,8 @@ def run_program(request, program, suite="timed_tests"):
     finally:
         if runs.strays_left != before:
             _blame_strays(request)
-        _ran.append(program)
+        _ran["last"] = program
+        _ran["candidate"] |= program == request["programs"].get("candidate")
     with contextlib.suppress(OSError):  # a run that died before reading its job is seen below
         write_all(job_w, data)
     os.close(job_w)
