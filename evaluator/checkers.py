@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Callable
 from typing import Any
 
+from evaluator.jail.protocol import element_key, multiset_key
+
 FLOAT_TOLERANCE = 1e-5
 
 Validator = Callable[[list[Any], Any, Any], bool]
-
-
-def _canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 def _floats_close(expected: Any, actual: Any) -> bool:
@@ -57,30 +54,42 @@ def load_validator(source: str) -> Validator:
     return check  # type: ignore[no-any-return]
 
 
+ORDER_FREE = ("unordered", "unordered_nested")
+
+
+def order_free_key(kind: str, value: Any) -> list[str] | None:
+    """What an order-free checker compares (None: not a list, never accepted)."""
+    if not isinstance(value, list):
+        return None
+    if kind == "unordered":
+        return [multiset_key(value)]
+    return sorted(multiset_key(x) if isinstance(x, list) else element_key(x) for x in value)
+
+
 def check_output(
     kind: str,
     args: list[Any],
     expected: Any,
     actual: Any,
     validator: Validator | None = None,
+    expected_key: list[str] | None = None,
 ) -> bool:
-    """True when actual is an accepted output for the test (args, expected)."""
+    """True when actual is an accepted output for the test (args, expected).
+
+    expected_key: order_free_key(kind, expected), when the caller has it already.
+    """
     if kind == "exact" or kind.startswith("inplace"):
         return _exact(expected, actual)
     if kind == "float":
         return _floats_close(expected, actual)
-    if kind == "unordered":
-        if not isinstance(actual, list) or not isinstance(expected, list):
+    if kind in ORDER_FREE:
+        if not isinstance(expected, list) or not isinstance(actual, list):
             return False
-        return sorted(map(_canon, expected)) == sorted(map(_canon, actual))
-    if kind == "unordered_nested":
-        if not isinstance(actual, list) or not isinstance(expected, list):
+        if kind == "unordered_nested" and not all(isinstance(x, list) for x in actual):
             return False
-        if not all(isinstance(x, list) for x in actual):
-            return False
-        exp = sorted(_canon(sorted(map(_canon, x))) for x in expected)
-        act = sorted(_canon(sorted(map(_canon, x))) for x in actual)
-        return exp == act
+        if expected_key is None:
+            expected_key = order_free_key(kind, expected)
+        return expected_key == order_free_key(kind, actual)
     if kind == "validator":
         if validator is None:
             raise ValueError("validator checker without a check function")

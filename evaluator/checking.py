@@ -6,10 +6,11 @@ Shared by calibration (evaluator/calibration.py) and judging (evaluator/judge.py
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from evaluator import sandbox
-from evaluator.checkers import check_output, load_validator
+from evaluator.checkers import ORDER_FREE, check_output, load_validator, order_free_key
 from evaluator.tasks import Task
 
 CHILD_CPU_FLOOR = 2  # seconds: never limit a test run below this
@@ -26,14 +27,53 @@ STOP_TOL = 0.01
 
 def clean_text(text: str, limit: int = DIAGNOSTIC_CHARS) -> str:
     """Text fit to store and show: no NUL, no lone surrogates or control characters, capped."""
+    longer = len(text) > 4 * limit
+    text = text[: 4 * limit]  # outputs can be hundreds of megabytes: never filter all of it
     text = text.encode("utf-8", "replace").decode("utf-8", "replace")
     text = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if len(text) <= limit and not longer else text[: limit - 3] + "..."
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return clean_text(text)
+def _short(value: Any, limit: int = DIAGNOSTIC_CHARS) -> str:
+    """The start of a value as JSON (a string as its repr), encoding no more than the diagnostic
+    shows: a wrong output can be hundreds of megabytes."""
+    if isinstance(value, str):
+        return clean_text(repr(value[:limit]) + ("..." if len(value) > limit else ""))
+    parts: list[str] = []
+    size = 0
+    stack: list[Any] = [value]
+    while stack and size <= limit:
+        item = stack.pop()
+        if isinstance(item, _Text):
+            text = str(item)
+        elif isinstance(item, list):
+            stack.append(_Text("]"))
+            for index in range(min(len(item), limit) - 1, -1, -1):
+                stack.append(item[index])
+                if index:
+                    stack.append(_Text(", "))
+            text = "["
+        elif isinstance(item, dict):
+            entries = list(item.items())[:limit]
+            stack.append(_Text("}"))
+            for index in range(len(entries) - 1, -1, -1):
+                key, inner = entries[index]
+                stack.append(inner)
+                stack.append(_Text(json.dumps(str(key)[:limit]) + ": "))
+                if index:
+                    stack.append(_Text(", "))
+            text = "{"
+        elif isinstance(item, str):
+            text = json.dumps(item[:limit])
+        else:
+            text = json.dumps(item)
+        parts.append(text)
+        size += len(text)
+    return clean_text("".join(parts))
+
+
+class _Text(str):
+    """Punctuation in _short's stack, told apart from the strings of the value."""
 
 
 def jail_request(
@@ -85,6 +125,23 @@ def hidden(task: Task, index: int) -> bool:
     return index >= len(task.small)
 
 
+_keys_cache: dict[str, list[list[str] | None]] = {}
+_keys_lock = threading.Lock()
+
+
+def _expected_keys(task: Task) -> list[list[str] | None]:
+    """The order-free keys of a task's expected outputs, computed once (a calibration checks
+    every reference against them; a worker judges many samples of a task)."""
+    keys = _keys_cache.get(task.fingerprint)
+    if keys is None:
+        keys = [order_free_key(task.checker, case.expected) for case in task.tests]
+        with _keys_lock:
+            while len(_keys_cache) >= 32:
+                _keys_cache.pop(next(iter(_keys_cache)))
+            _keys_cache[task.fingerprint] = keys
+    return keys
+
+
 def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
     """Index and description of the first test the outputs fail, or None if all pass."""
     tests = task.tests
@@ -93,8 +150,11 @@ def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
     if task.mercury_code:
         return _mercury_first_wrong(task, outputs)
     validator = load_validator(task.validator_source) if task.validator_source else None
+    keys = _expected_keys(task) if task.checker in ORDER_FREE else [None] * len(tests)
     for index, (case, actual) in enumerate(zip(tests, outputs, strict=True)):
-        if not check_output(task.checker, case.input, case.expected, actual, validator):
+        if not check_output(
+            task.checker, case.input, case.expected, actual, validator, keys[index]
+        ):
             return index, _wrong_text(task, index, case.input, case.expected, actual)
     return None
 

@@ -150,19 +150,31 @@ def run_message(frame, tests):
     return {"status": status, "error": error[:500], "test": test, "kind": kind[:60]}
 
 
+def element_key(value):
+    """A string equal for two values exactly when they are equal as JSON (sorted keys)."""
+    return json.dumps(value, sort_keys=True)
+
+
+def multiset_key(values):
+    """A string equal for two lists exactly when they hold the same elements, in any order.
+
+    Lists of plain ints or of strings (most order-free outputs) are sorted as they are and
+    encoded in one call; other lists element by element. A tag tells the three forms apart.
+    """
+    kinds = {type(v) for v in values}
+    if kinds <= {int} or kinds <= {str}:
+        return ("i" if kinds <= {int} else "s") + json.dumps(sorted(values))
+    return "o" + json.dumps(sorted(map(element_key, values)))
+
+
 def canonical(value, checker):
     """A string equal for two outputs that the checker cannot tell apart (order-free kinds)."""
     if checker == "unordered" and isinstance(value, list):
-        return json.dumps(sorted(json.dumps(v, sort_keys=True) for v in value))
+        return multiset_key(value)
     if checker == "unordered_nested" and isinstance(value, list):
-        inner = [
-            json.dumps(sorted(json.dumps(x, sort_keys=True) for x in v))
-            if isinstance(v, list)
-            else json.dumps(v, sort_keys=True)
-            for v in value
-        ]
+        inner = [multiset_key(v) if isinstance(v, list) else element_key(v) for v in value]
         return json.dumps(sorted(inner))
-    return json.dumps(value, sort_keys=True)
+    return element_key(value)
 
 
 def outputs_digest(outputs, checker):
