@@ -78,8 +78,8 @@ class Calibration:
 def calibrate_task(
     task: Task,
     *,
-    rounds: tuple[int, int] = (3, 15),
-    budget_s: float = 2.0,
+    rounds: tuple[int, int] = (3, 9),
+    budget_s: float = 1.2,
     measure: str = "cpu",
 ) -> Calibration:
     """Check every reference in the sandbox and time them against each other on this host."""
@@ -88,7 +88,7 @@ def calibrate_task(
         "budget_s": budget_s,
         "min_reps": rounds[0],
         "max_reps": rounds[1],
-        "stop": {"mode": "calibration", "tol": STOP_TOL},
+        "stop": {"mode": "calibration", "tol": STOP_TOL, "anchor_min_s": ANCHOR_MIN_SECONDS},
     }
     request = jail_request(task, dict(task.references), CALIBRATION_CHILD_CPU, timing)
     request["measure"] = measure

@@ -43,10 +43,12 @@ from evaluator.tasks import Task
 from evaluator.verdicts import Verdict
 
 ATTEMPTS = 3  # a jail that fails through our fault is tried this often before internal_error
-# Rounds stop once budget_s of CPU is spent (at least min_reps). Cheap tasks reach the budget only
-# after 35-40 rounds, and their median ratio needs them: against a cap of 21 rounds, the
-# cross-jail CV of their ratio halved.
-DEFAULT_TIMING = {"budget_s": 0.6, "min_reps": 3, "max_reps": 41}
+# Rounds stop once they have cost budget_s (at least min_reps): the runs' CPU plus each run's
+# start/stop cost, as the anchor's runs show it (evaluator/jail/timing.py). Cheap tasks that do
+# not settle reach the budget after 20-30 rounds; their median ratio needs them (against a cap of
+# 21 rounds, a cap of 41 halved the cross-jail CV of their ratio; the cap of 31 and the budget
+# were chosen with bench/stability.py on real completions: see the README's figures).
+DEFAULT_TIMING = {"budget_s": 0.45, "min_reps": 3, "max_reps": 31}
 
 
 @dataclass
@@ -185,6 +187,8 @@ def judge_sample(
         programs["anchor"] = task.references[calibration.anchor]
     request = jail_request(task, programs, child_cpu, timing)
     request["measure"] = measure
+    if "anchor" in programs:  # the calibration checked it: round 0 only times it
+        request["calibrated"] = ["anchor"]
     limits = jail_limits(child_cpu, 2 * timing["max_reps"] + 2, measure)
     result = SampleResult(Verdict.INTERNAL_ERROR, tests_total=total)
     for attempt in range(retries + 1):

@@ -470,6 +470,11 @@ def _spawn(
     if clean and report is not None and report.get("nonce") == channel.nonce:
         run.report = report
         return run
+    if proc.returncode in (137, -9) and run.cpu_s >= limits.cpu_s - 1:
+        # Its CPU limit (the hard one: every catchable signal is ignored in there) killed it, as
+        # far as the jail's total CPU tells: a result a run sent can be slow to read.
+        run.outcome = "timeout"
+        return run
     if proc.returncode in (137, -9) or usage.ru_maxrss * 1024 >= limits.memory_bytes * 0.9:
         # The harness was SIGKILLed. Nothing else in the jail sends that: the memory cgroup's
         # killer took it (memory a run used, as memfd pages no process's RSS shows, or a huge

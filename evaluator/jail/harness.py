@@ -145,7 +145,7 @@ def verify(request):
     return {"status": "error", "error": (run.failure or ("error", "no result"))[1]}
 
 
-def check_program(request, program):
+def check_program(request, program, calibrated=False):
     """Round 0 of a program: (the host's summary of all its outputs, its first measured run).
 
     The tests that only check correctness (LeetCode-sized, edge cases) run once, apart; then the
@@ -154,6 +154,11 @@ def check_program(request, program):
     and every measured run must return what the first one did.
     """
     offset = len(request["check_tests"])
+    if offset and calibrated:
+        # A reference this host's calibration checked on every test (a sample's anchor): its
+        # performance run is all that the timing needs of round 0.
+        timed = run_program(request, program, "timed_tests")
+        return check_summary(timed, offset), timed
     if offset:
         first = run_program(request, program, "check_tests")
         if not first.ok:
@@ -167,15 +172,23 @@ def check_program(request, program):
     return summary, timed
 
 
+HARNESS_INT_DIGITS = 4300  # Python's default; the host reads no longer integer either
+
+
 def serve(request, control_fd, result_fd):
-    make_namespace()  # import the prelude's modules once; every run inherits them
+    make_namespace()  # the prelude's modules, for the Mercury verification child
+    # make_namespace lifts the limit on int() of long digit strings, as the runs need; the
+    # harness reads the runs' results, where a number of millions of digits would take minutes
+    # of its CPU to parse (quadratic): such a result is refused as malformed instead.
+    sys.set_int_max_str_digits(HARNESS_INT_DIGITS)
     if request.get("mode") == "mercury_verify":
         return {"verify": verify(request)}
     names = list(request["programs"])
     report = {name: {"times": [], "digests": []} for name in names}
     checked = {}
     for name in names:
-        checked[name], run = check_program(request, request["programs"][name])
+        calibrated = name in request.get("calibrated", ())
+        checked[name], run = check_program(request, request["programs"][name], calibrated)
         if run is not None and run.ok:
             report[name]["times"].append(run.seconds)
             report[name]["digests"].append(run.digest)

@@ -286,7 +286,6 @@ def run_main(*, counted=False, set_own_limits=False):
             set_limits(request["limits"])
         sys.setrecursionlimit(int(request["limits"].get("recursion", 100000)))
         namespace, prepared = prepare(request)
-        gc.collect()
         gc.freeze()  # the inputs' objects: never traversed by the run's own collections
         gc.disable()  # as timeit does: a collection must not land in some repetitions only
         if set_own_limits:  # a forked run (valgrind, under which counted runs run, needs files)

@@ -2,19 +2,26 @@
 
 Round 0 (each program's first run, which the host checked) counts as the first round. Rounds stop
 at max_reps, or after min_reps once one of these holds:
-- the measured CPU reaches the budget;
+- the rounds' cost reaches the budget: the measured CPU of every run, plus for each run the
+  cost of starting, feeding and ending it (its wall time beyond its measured CPU), taken from
+  the trusted programs' runs (a sample's anchor, every reference of a calibration) and charged
+  alike to every run, so a program cannot stretch or shorten it; for tasks whose inputs take
+  long to build (large trees and lists) that is most of the cost;
 - a wall-clock bound passes (code that sleeps spends no CPU but must not stretch the rounds);
 - the result is settled (timing["stop"]): for a sample, the 95% interval of its median ratio to
   the anchor moves Beyond by less than `tol` (a runtime far outside the references' range, or a
-  tight interval, settles early); for a calibration, every reference's interval is narrower than
-  `tol` of the references' range. A reference settled in a calibration is not run again (the
-  first, every ratio's denominator, always is): the unsettled ones go on, in fewer runs.
+  tight interval, settles early); for a calibration, the fastest and the slowest reference's
+  intervals are narrower than `tol` of the references' range (they bound every Beyond) and the
+  others' narrower than MIDDLE_TOL_FACTOR times that (they only place a sample among the
+  references). A reference settled in a calibration is not run again (the first, every ratio's
+  denominator, always is): the unsettled ones go on, in fewer runs.
 """
 
 import math
 import time
 
 WALL_BUDGET_FACTOR = 5
+MIDDLE_TOL_FACTOR = 3
 
 
 def median_interval(values):
@@ -23,6 +30,11 @@ def median_interval(values):
     n = len(ordered)
     k = max(0, math.floor((n - 1.96 * math.sqrt(n)) / 2))
     return ordered[k], ordered[n - 1 - k]
+
+
+def _median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
 
 
 def _ratios(times, anchor):
@@ -50,13 +62,41 @@ def settled(report, names, stop):
 
 def settled_references(report, names, stop):
     """For a calibration: which references' medians (as ratios to the first) are settled: their
-    95% interval narrower than stop["tol"] of the references' range."""
+    95% interval narrower than stop["tol"] of the references' range (the two ends of the range),
+    or MIDDLE_TOL_FACTOR times that (the others)."""
     tol = stop.get("tol", 0.0)
     base = report[names[0]]["times"]
     intervals = {n: median_interval(_ratios(report[n]["times"], base)) for n in names}
-    middles = [(a + b) / 2 for a, b in intervals.values()]
-    spread = max(middles) - min(middles)
-    return {n: spread > 0 and b - a <= tol * spread for n, (a, b) in intervals.items()}
+    middles = {n: (a + b) / 2 for n, (a, b) in intervals.items()}
+    spread = max(middles.values()) - min(middles.values())
+    ends = end_references(report, names, stop)
+    return {
+        n: spread > 0 and b - a <= tol * spread * (1 if n in ends else MIDDLE_TOL_FACTOR)
+        for n, (a, b) in intervals.items()
+    }
+
+
+ANCHOR_MARGIN = 1.25
+
+
+def end_references(report, names, stop):
+    """The references a calibration needs most precisely: the fastest and the slowest (and any
+    whose interval overlaps one of theirs: it could still turn out to be an end), and the
+    likely anchor (every ratio is divided by its own): the fastest whose median time is at least
+    stop["anchor_min_s"], and any within ANCHOR_MARGIN of it."""
+    base = report[names[0]]["times"]
+    intervals = {n: median_interval(_ratios(report[n]["times"], base)) for n in names}
+    middles = {n: (a + b) / 2 for n, (a, b) in intervals.items()}
+    lo = intervals[min(middles, key=middles.get)]
+    hi = intervals[max(middles, key=middles.get)]
+    ends = {n for n, (a, b) in intervals.items() if a <= lo[1] or b >= hi[0]}
+    medians = {n: sorted(report[n]["times"])[len(report[n]["times"]) // 2] for n in names}
+    floor = stop.get("anchor_min_s", 0.0)
+    slow_enough = [t for t in medians.values() if t >= floor]
+    if slow_enough:
+        limit = min(slow_enough) * ANCHOR_MARGIN
+        ends.update(n for n, t in medians.items() if floor <= t <= limit)
+    return ends
 
 
 def time_rounds(request, names, report, run_program):
@@ -65,6 +105,9 @@ def time_rounds(request, names, report, run_program):
     stop = timing.get("stop") or {}
     spent = sum(t for name in names for t in report[name]["times"])
     wall_deadline = time.monotonic() + budget * WALL_BUDGET_FACTOR
+    # A sample's first program is the candidate: only the others' runs tell the per-run cost.
+    trusted = set(names[1:] if stop.get("mode") == "sample" else names)
+    overheads = []
     rounds = 1
     done = set()  # calibration: references already settled are not run again
     while rounds < max_reps:
@@ -72,6 +115,7 @@ def time_rounds(request, names, report, run_program):
         for name in order:
             if name in done:
                 continue
+            started = time.monotonic()
             run = run_program(request, request["programs"][name])
             entry = report[name]
             if not run.ok:
@@ -80,13 +124,19 @@ def time_rounds(request, names, report, run_program):
                 return
             entry["times"].append(run.seconds)
             entry["digests"].append(run.digest)
-            spent += run.seconds
+            if name in trusted:
+                overheads.append(max(0.0, time.monotonic() - started - run.seconds))
+            spent += run.seconds + (_median(overheads) if overheads else 0.0)
         rounds += 1
+        if stop.get("mode") == "calibration":
+            # The first reference is every ratio's denominator: it runs in every round. The
+            # others stop once settled: the ends after min_reps runs, the middle ones after two.
+            states = settled_references(report, names, stop)
+            if rounds < min_reps:
+                ends = end_references(report, names, stop)
+                states = {n: ok and n not in ends for n, ok in states.items()}
+            done.update(name for name in names[1:] if states[name])
         if rounds < min_reps:
             continue
         if spent >= budget or time.monotonic() >= wall_deadline or settled(report, names, stop):
             break
-        if stop.get("mode") == "calibration":
-            # The first reference is every ratio's denominator: it runs in every round.
-            states = settled_references(report, names, stop)
-            done.update(name for name in names[1:] if states[name])
