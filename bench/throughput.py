@@ -9,12 +9,15 @@
    every core, as the portal's workers do; prints tasks per second and the projection for
    Mercury's 256 tasks. Calibration is done first and not counted (`--calibration` times it too;
    with MERCURY_CACHE_DIR pointing at a new folder, that is what a fresh host pays once).
-3. Peer (`--no-peer` skips it): the same samples scored by Mercury's method, written here after
-   its published harness (not its code): for every sample, the sample and every reference
-   solution of the task each run in a process of their own over the task's tests, timed by one
-   wall-clock reading each, no sandbox, one task per core at a time. Mercury re-times the
-   references at every evaluation; this is the work it does per sample. Printed side by side
-   with our rate, as a ratio.
+3. Peer (`--no-peer` skips it), printed side by side with our rate, as a ratio:
+   - with `--mercury CHECKOUT` (a checkout of github.com/Elfsong/Mercury): Mercury's own harness,
+     its `src/sandbox.py` run unchanged, on the same samples of our tasks exported in its schema,
+     in one shard per core (bench/mercury_peer.py). Mercury re-times every historical solution
+     at every evaluation, then the sample: that is its work per sample. Its imports (tqdm, lctk,
+     sortedcontainers) go into a venv of their own, var/mercury-peer-venv, made on first use.
+   - without: the same method written here after its harness (not its code): the sample and
+     every reference each run in a process of their own over the task's tests, one wall-clock
+     reading each, no sandbox, one task per core at a time.
 """
 
 from __future__ import annotations
@@ -134,12 +137,77 @@ def mercury_method(task: Any) -> float:
     return time.perf_counter() - started
 
 
+PEER_VENV = Path(__file__).resolve().parent.parent / "var" / "mercury-peer-venv"
+# What Mercury's sandbox.py imports (tqdm) and what its runs import (lctk, sortedcontainers).
+PEER_PACKAGES = ("tqdm", "lctk", "sortedcontainers")
+
+
+def peer_python() -> str:
+    """The interpreter of the peer venv, made (and filled from PyPI) on first use."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"making {PEER_VENV} for Mercury's harness ({', '.join(PEER_PACKAGES)})", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)  # noqa: S603
+    probe = "import " + ", ".join(PEER_PACKAGES)
+    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:  # noqa: S603
+        install = [str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES]
+        if subprocess.run(install).returncode != 0:  # noqa: S603
+            raise SystemExit(f"could not install {PEER_PACKAGES} into {PEER_VENV} (PyPI needed)")
+    return str(python)
+
+
+def mercury_harness(checkout: Path, tasks: list[Any], shards: int) -> float:
+    """Wall seconds for Mercury's own harness to score one sample of each task, in shards."""
+    from evaluator.mercury import task_to_row
+
+    if not (checkout / "src" / "sandbox.py").is_file():
+        raise SystemExit(f"{checkout}: no src/sandbox.py (give a checkout of Elfsong/Mercury)")
+    python = peer_python()
+    script = Path(__file__).resolve().parent / "mercury_peer.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        rows_path = Path(tmp) / "rows.jsonl"
+        with rows_path.open("w", encoding="utf-8") as handle:
+            for task in tasks:
+                row = task_to_row(task)
+                row["completion"] = task.references[task.canonical]
+                handle.write(json.dumps(row) + "\n")
+        started = time.perf_counter()
+        procs = [
+            subprocess.Popen(  # noqa: S603 - Mercury's harness on our own references
+                [python, str(script), str(checkout), str(rows_path), str(i), str(shards)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # its progress bars
+                cwd=tmp,
+            )
+            for i in range(shards)
+        ]
+        outputs = [p.communicate()[0] for p in procs]
+        wall = time.perf_counter() - started
+    lines = [json.loads(line) for out in outputs for line in out.splitlines() if line.strip()]
+    if len(lines) != len(tasks) or any(p.returncode for p in procs):
+        raise SystemExit(f"Mercury's harness scored {len(lines)} of {len(tasks)} samples")
+    passed = sum(line["result"] == "passed" for line in lines)
+    failed_refs = sum(line["references_failed"] for line in lines)
+    print(
+        f"Mercury's harness ({checkout}/src/sandbox.py, unchanged), {shards} shards: "
+        f"{len(tasks)} samples in {wall:.1f} s ({passed} passed; {failed_refs} reference runs "
+        "did not pass in it)"
+    )
+    return wall
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=40)
     parser.add_argument("--tasks", type=int, default=0, help="judge only the first N tasks")
     parser.add_argument("--tasks-dir", help="task directory (default: the built-in set)")
     parser.add_argument("--no-peer", action="store_true", help="skip Mercury's method")
+    parser.add_argument(
+        "--mercury",
+        type=Path,
+        metavar="CHECKOUT",
+        help="peer: Mercury's own harness from this checkout of Elfsong/Mercury, unchanged",
+    )
     parser.add_argument(
         "--calibration",
         action="store_true",
@@ -202,7 +270,11 @@ def main() -> int:
         f"judged {len(tasks)} tasks x 1 sample on {workers} cores in {wall:.1f} s ({passed} passed)"
     )
     peer = ""
-    if not args.no_peer:
+    if args.mercury:
+        peer_wall = mercury_harness(args.mercury.resolve(), tasks, workers)
+        peer_rate = len(tasks) / peer_wall
+        peer = f"; {rate / peer_rate:.1f}x the throughput of Mercury's own harness"
+    elif not args.no_peer:
         with ThreadPoolExecutor(workers) as pool:
             started = time.perf_counter()
             list(pool.map(mercury_method, tasks))
