@@ -186,12 +186,19 @@ def main() -> int:
             f"status {info.get('status')}, pass@1 {info.get('pass@1')}",
             flush=True,
         )
+    except SystemExit:
+        log.flush()
+        tail = (work / "make-run.log").read_text(errors="replace").splitlines()[-20:]
+        print("the end of `make run`'s output:", *tail, sep="\n", file=sys.stderr)
+        raise
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=60)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # `make run` has ended (and stopped what it started)
         log.close()
         if not args.keep:
             subprocess.run(["rm", "-rf", str(work)], check=False)  # noqa: S603,S607
