@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from evaluator.jail.protocol import element_key, multiset_key
+from evaluator.jail.protocol import ORDER_FREE, order_free_key
 
 FLOAT_TOLERANCE = 1e-5
 
@@ -52,18 +52,6 @@ def load_validator(source: str) -> Validator:
     if not callable(check):
         raise ValueError("checker.py defines no check(args, expected, actual)")
     return check  # type: ignore[no-any-return]
-
-
-ORDER_FREE = ("unordered", "unordered_nested")
-
-
-def order_free_key(kind: str, value: Any) -> list[str] | None:
-    """What an order-free checker compares (None: not a list, never accepted)."""
-    if not isinstance(value, list):
-        return None
-    if kind == "unordered":
-        return [multiset_key(value)]
-    return sorted(multiset_key(x) if isinstance(x, list) else element_key(x) for x in value)
 
 
 def check_output(

@@ -10,7 +10,8 @@ import threading
 from typing import Any
 
 from evaluator import sandbox
-from evaluator.checkers import ORDER_FREE, check_output, load_validator, order_free_key
+from evaluator.checkers import check_output, load_validator
+from evaluator.jail.protocol import ORDER_FREE, order_free_key
 from evaluator.tasks import Task
 
 CHILD_CPU_FLOOR = 2  # seconds: never limit a test run below this

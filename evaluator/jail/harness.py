@@ -154,18 +154,16 @@ def check_program(request, program, calibrated=False):
     and every measured run must return what the first one did.
     """
     offset = len(request["check_tests"])
-    if offset and calibrated:
-        # A reference this host's calibration checked on every test (a sample's anchor): its
-        # performance run is all that the timing needs of round 0.
-        timed = run_program(request, program, "timed_tests")
-        return check_summary(timed, offset), timed
-    if offset:
+    # A reference this host's calibration checked on every test (a sample's anchor) needs only
+    # its performance run: the timing's first round.
+    checks = offset and not calibrated
+    if checks:
         first = run_program(request, program, "check_tests")
         if not first.ok:
             return check_summary(first), None
     timed = run_program(request, program, "timed_tests")
     summary = check_summary(timed, offset)
-    if offset and timed.ok:
+    if checks and timed.ok:
         summary["outputs"] = first.result["outputs"] + summary["outputs"]
         summary["cpu_s"] = max(first.cpu_s, timed.cpu_s)
         summary["output"] = (first.output + timed.output).decode("utf-8", "replace")

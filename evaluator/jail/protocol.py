@@ -167,13 +167,23 @@ def multiset_key(values):
     return "o" + json.dumps(sorted(map(element_key, values)))
 
 
+ORDER_FREE = ("unordered", "unordered_nested")
+
+
+def order_free_key(checker, value):
+    """What an order-free checker ("unordered", "unordered_nested") compares; None for a value
+    that is not a list (never accepted)."""
+    if not isinstance(value, list):
+        return None
+    if checker == "unordered":
+        return [multiset_key(value)]
+    return sorted(multiset_key(x) if isinstance(x, list) else element_key(x) for x in value)
+
+
 def canonical(value, checker):
     """A string equal for two outputs that the checker cannot tell apart (order-free kinds)."""
-    if checker == "unordered" and isinstance(value, list):
-        return multiset_key(value)
-    if checker == "unordered_nested" and isinstance(value, list):
-        inner = [multiset_key(v) if isinstance(v, list) else element_key(v) for v in value]
-        return json.dumps(sorted(inner))
+    if checker in ORDER_FREE and isinstance(value, list):
+        return json.dumps(order_free_key(checker, value))
     return element_key(value)
 
 

@@ -41,14 +41,39 @@ RET_K = 0x06  # BPF_RET | BPF_K
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG2 = 0, 4, 32  # struct seccomp_data (low word of args[2])
 MADV_REFUSED = (9, 20, 21, 22, 23)  # REMOVE, COLD, PAGEOUT, POPULATE_READ, POPULATE_WRITE
 
-# (AUDIT_ARCH, refused system calls, madvise's number)
+# Calls numbered alike on every architecture (Linux's common table, from 424 on).
+UNIFIED = {
+    "openat2": 437,
+    "cachestat": 451,
+    "memfd_secret": 447,
+    # calls that look a path up (see below)
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "faccessat2": 439,
+    "mount_setattr": 442,
+    "landlock_create_ruleset": 444,
+    "landlock_add_rule": 445,
+    "landlock_restrict_self": 446,
+    "fchmodat2": 452,
+    "statmount": 457,
+    "listmount": 458,
+    "setxattrat": 463,
+    "getxattrat": 464,
+    "listxattrat": 465,
+    "removexattrat": 466,
+}
+
+# (AUDIT_ARCH, refused system calls besides UNIFIED, madvise's number)
 ARCHES = {
     "x86_64": (
         0xC000003E,
         {
             "open": 2,
             "openat": 257,
-            "openat2": 437,
             "creat": 85,
             "execve": 59,
             "execveat": 322,
@@ -58,7 +83,6 @@ ARCHES = {
             "fadvise64": 221,
             "readahead": 187,
             "mincore": 27,
-            "cachestat": 451,
             "preadv2": 327,
             "pwritev2": 328,
             "utime": 132,
@@ -108,24 +132,6 @@ ARCHES = {
             "fanotify_mark": 301,
             "renameat2": 316,
             "statx": 332,
-            "open_tree": 428,
-            "move_mount": 429,
-            "fsopen": 430,
-            "fsconfig": 431,
-            "fsmount": 432,
-            "fspick": 433,
-            "faccessat2": 439,
-            "mount_setattr": 442,
-            "landlock_create_ruleset": 444,
-            "landlock_add_rule": 445,
-            "landlock_restrict_self": 446,
-            "fchmodat2": 452,
-            "statmount": 457,
-            "listmount": 458,
-            "setxattrat": 463,
-            "getxattrat": 464,
-            "listxattrat": 465,
-            "removexattrat": 466,
             # Which pages are present (the page cache of mapped files), NUMA placement, memory
             # that is not the process's own.
             "mbind": 237,
@@ -134,7 +140,6 @@ ARCHES = {
             "migrate_pages": 256,
             "move_pages": 279,
             "io_setup": 206,
-            "memfd_secret": 447,
         },
         28,
     ),
@@ -142,7 +147,6 @@ ARCHES = {
         0xC00000B7,
         {
             "openat": 56,
-            "openat2": 437,
             "execve": 221,
             "execveat": 281,
             "socket": 198,
@@ -151,7 +155,6 @@ ARCHES = {
             "fadvise64": 223,
             "readahead": 213,
             "mincore": 232,
-            "cachestat": 451,
             "preadv2": 286,
             "pwritev2": 287,
             "utimensat": 88,
@@ -181,27 +184,12 @@ ARCHES = {
             "fanotify_mark": 263,
             "renameat2": 276,
             "statx": 291,
-            "open_tree": 428,
-            "move_mount": 429,
-            "fsopen": 430,
-            "fsconfig": 431,
-            "fsmount": 432,
-            "fspick": 433,
-            "faccessat2": 439,
-            "mount_setattr": 442,
-            "landlock_create_ruleset": 444,
-            "landlock_add_rule": 445,
-            "landlock_restrict_self": 446,
-            "fchmodat2": 452,
-            "statmount": 457,
-            "listmount": 458,
             "mbind": 235,
             "set_mempolicy": 237,
             "get_mempolicy": 236,
             "migrate_pages": 238,
             "move_pages": 239,
             "io_setup": 0,
-            "memfd_secret": 447,
         },
         233,
     ),
@@ -224,7 +212,7 @@ class _Program(ctypes.Structure):
 def program(machine=None):
     """The filter as (code, jt, jf, k) instructions for this machine."""
     arch, refused, madvise = ARCHES[machine or os.uname().machine]
-    numbers = sorted(set(refused.values()))
+    numbers = sorted(set(refused.values()) | set(UNIFIED.values()))
     body = []
     # Each refused number jumps to the EPERM return at the end; the instructions between are
     # counted from the jump's successor.

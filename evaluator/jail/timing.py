@@ -46,34 +46,23 @@ def _beyond(ratio, lo, hi):
 
 
 def settled(report, names, stop):
-    """True once more rounds would not change the result by more than stop["tol"]."""
-    tol = stop.get("tol", 0.0)
-    if stop.get("mode") == "sample":
-        lo, hi = stop["lo"], stop["hi"]
-        ratios = _ratios(report[names[0]]["times"], report[names[1]]["times"])
-        if hi <= lo or len(ratios) < 3:
-            return False
-        low, high = median_interval(ratios)
-        return _beyond(low, lo, hi) - _beyond(high, lo, hi) <= tol
-    if stop.get("mode") == "calibration":
-        return all(settled_references(report, names, stop).values())
-    return False
+    """For a sample: True once more rounds would not change its Beyond by more than stop["tol"].
+    (A calibration's rule is settled_references.)"""
+    if stop.get("mode") != "sample":
+        return False
+    lo, hi = stop["lo"], stop["hi"]
+    ratios = _ratios(report[names[0]]["times"], report[names[1]]["times"])
+    if hi <= lo or len(ratios) < 3:
+        return False
+    low, high = median_interval(ratios)
+    return _beyond(low, lo, hi) - _beyond(high, lo, hi) <= stop.get("tol", 0.0)
 
 
 def settled_references(report, names, stop):
     """For a calibration: which references' medians (as ratios to the first) are settled: their
-    95% interval narrower than stop["tol"] of the references' range (the two ends of the range),
+    95% interval narrower than stop["tol"] of the references' range (the ends, end_references),
     or MIDDLE_TOL_FACTOR times that (the others)."""
-    tol = stop.get("tol", 0.0)
-    base = report[names[0]]["times"]
-    intervals = {n: median_interval(_ratios(report[n]["times"], base)) for n in names}
-    middles = {n: (a + b) / 2 for n, (a, b) in intervals.items()}
-    spread = max(middles.values()) - min(middles.values())
-    ends = end_references(report, names, stop)
-    return {
-        n: spread > 0 and b - a <= tol * spread * (1 if n in ends else MIDDLE_TOL_FACTOR)
-        for n, (a, b) in intervals.items()
-    }
+    return _calibration_state(report, names, stop)[0]
 
 
 ANCHOR_MARGIN = 1.25
@@ -84,30 +73,41 @@ def end_references(report, names, stop):
     whose interval overlaps one of theirs: it could still turn out to be an end), and the
     likely anchor (every ratio is divided by its own): the fastest whose median time is at least
     stop["anchor_min_s"], and any within ANCHOR_MARGIN of it."""
+    return _calibration_state(report, names, stop)[1]
+
+
+def _calibration_state(report, names, stop):
+    """(which references are settled, which are ends), from one pass over the times."""
     base = report[names[0]]["times"]
     intervals = {n: median_interval(_ratios(report[n]["times"], base)) for n in names}
     middles = {n: (a + b) / 2 for n, (a, b) in intervals.items()}
     lo = intervals[min(middles, key=middles.get)]
     hi = intervals[max(middles, key=middles.get)]
     ends = {n for n, (a, b) in intervals.items() if a <= lo[1] or b >= hi[0]}
-    medians = {n: sorted(report[n]["times"])[len(report[n]["times"]) // 2] for n in names}
+    medians = {n: _median(report[n]["times"]) for n in names}
     floor = stop.get("anchor_min_s", 0.0)
     slow_enough = [t for t in medians.values() if t >= floor]
     if slow_enough:
         limit = min(slow_enough) * ANCHOR_MARGIN
         ends.update(n for n, t in medians.items() if floor <= t <= limit)
-    return ends
+    width = stop.get("tol", 0.0) * (max(middles.values()) - min(middles.values()))
+    states = {
+        n: width > 0 and b - a <= width * (1 if n in ends else MIDDLE_TOL_FACTOR)
+        for n, (a, b) in intervals.items()
+    }
+    return states, ends
 
 
 def time_rounds(request, names, report, run_program):
     timing = request["timing"]
     budget, min_reps, max_reps = timing["budget_s"], timing["min_reps"], timing["max_reps"]
     stop = timing.get("stop") or {}
+    calibration = stop.get("mode") == "calibration"
     spent = sum(t for name in names for t in report[name]["times"])
     wall_deadline = time.monotonic() + budget * WALL_BUDGET_FACTOR
     # A sample's first program is the candidate: only the others' runs tell the per-run cost.
     trusted = set(names[1:] if stop.get("mode") == "sample" else names)
-    overheads = []
+    overheads, charge = [], 0.0
     rounds = 1
     done = set()  # calibration: references already settled are not run again
     while rounds < max_reps:
@@ -126,17 +126,19 @@ def time_rounds(request, names, report, run_program):
             entry["digests"].append(run.digest)
             if name in trusted:
                 overheads.append(max(0.0, time.monotonic() - started - run.seconds))
-            spent += run.seconds + (_median(overheads) if overheads else 0.0)
+                charge = _median(overheads)
+            spent += run.seconds + charge
         rounds += 1
-        if stop.get("mode") == "calibration":
+        if calibration:
             # The first reference is every ratio's denominator: it runs in every round. The
             # others stop once settled: the ends after min_reps runs, the middle ones after two.
-            states = settled_references(report, names, stop)
-            if rounds < min_reps:
-                ends = end_references(report, names, stop)
-                states = {n: ok and n not in ends for n, ok in states.items()}
-            done.update(name for name in names[1:] if states[name])
+            states, ends = _calibration_state(report, names, stop)
+            done.update(n for n in names[1:] if states[n] and (rounds >= min_reps or n not in ends))
+            if rounds >= min_reps and all(states.values()):
+                break
         if rounds < min_reps:
             continue
-        if spent >= budget or time.monotonic() >= wall_deadline or settled(report, names, stop):
+        if spent >= budget or time.monotonic() >= wall_deadline:
+            break
+        if not calibration and settled(report, names, stop):
             break
