@@ -351,6 +351,24 @@ class _Channel:
     nonce: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
+@contextlib.contextmanager
+def _pinned(core: int | None) -> Iterator[None]:
+    """This thread on one core while it starts the jail, which inherits the core from it.
+
+    (Pinning in the child instead, with preexec_fn, makes Popen fork this whole process rather
+    than vfork it: 4 ms of every judging run from a worker's size.)
+    """
+    if core is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {core})  # 0: the calling thread only
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def _spawn(
     nsjail: str,
     config_path: Path,
@@ -359,20 +377,16 @@ def _spawn(
     core: int | None,
     channel: _Channel,
 ) -> SandboxRun:
-    def child_setup() -> None:
-        if core is not None:
-            os.sched_setaffinity(0, {core})
-
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(  # noqa: S603 - fixed binary, our own config
-            [nsjail, "--config", str(config_path), "--quiet"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=(channel.result_w, channel.control_r),
-            preexec_fn=child_setup,  # noqa: PLW1509 - pinning must happen in the child
-        )
+        with _pinned(core):
+            proc = subprocess.Popen(  # noqa: S603 - fixed binary, our own config
+                [nsjail, "--config", str(config_path), "--quiet"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(channel.result_w, channel.control_r),
+            )
     except OSError as exc:
         for fd in (channel.result_r, channel.result_w, channel.control_r, channel.control_w):
             os.close(fd)

@@ -12,7 +12,6 @@ comes first and is ignored; its outputs must hash to what its checked run return
 import contextlib
 import os
 import re
-import shutil
 import sys
 
 from . import runner, runs
@@ -84,6 +83,8 @@ def count_once(request, program):
     )
     log = _read_available(log_r)
     os.close(log_r)
+    import shutil  # noqa: PLC0415 - only counted runs need it: kept out of every jail's start
+
     shutil.rmtree(scratch, ignore_errors=True)
     if run.exit_status != 0:
         # A count is valgrind's own summary after a normal exit; a killed valgrind printed none,

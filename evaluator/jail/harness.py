@@ -174,7 +174,7 @@ HARNESS_INT_DIGITS = 4300  # Python's default; the host reads no longer integer 
 
 
 def serve(request, control_fd, result_fd):
-    make_namespace()  # the prelude's modules, for the Mercury verification child
+    make_namespace(sorted_names=False)  # the prelude's modules, for the Mercury verification child
     # make_namespace lifts the limit on int() of long digit strings, as the runs need; the
     # harness reads the runs' results, where a number of millions of digits would take minutes
     # of its CPU to parse (quadratic): such a result is refused as malformed instead.
