@@ -18,10 +18,12 @@ from evaluator.checking import (
     round0_entry,
 )
 from evaluator.host import HARNESS_VERSION, host_fingerprint
+from evaluator.jail.timing import anchor_choice
 from evaluator.tasks import Task
 
 MIN_SPREAD = 1.5  # a task whose references spread less than this is flagged
-ANCHOR_MIN_SECONDS = 0.005
+ANCHOR_MIN_SECONDS = 0.005  # an anchor's runs take at least this long, where a reference's do
+ANCHOR_LOW_SECONDS = 0.002  # ... or nearly: see evaluator.jail.timing.anchor_choice
 
 
 class CalibrationError(RuntimeError):
@@ -88,7 +90,12 @@ def calibrate_task(
         "budget_s": budget_s,
         "min_reps": rounds[0],
         "max_reps": rounds[1],
-        "stop": {"mode": "calibration", "tol": STOP_TOL, "anchor_min_s": ANCHOR_MIN_SECONDS},
+        "stop": {
+            "mode": "calibration",
+            "tol": STOP_TOL,
+            "anchor_min_s": ANCHOR_MIN_SECONDS,
+            "anchor_low_s": ANCHOR_LOW_SECONDS,
+        },
     }
     request = jail_request(task, dict(task.references), CALIBRATION_CHILD_CPU, timing)
     request["measure"] = measure
@@ -129,8 +136,7 @@ def calibrate_task(
         if len(set(entry.get("digests") or [None])) != 1:
             raise CalibrationError(f"{task.slug}: reference {name} returned different outputs")
     medians = {name: statistics.median(programs[name]["times"]) for name in names}
-    ordered = sorted(names, key=lambda n: medians[n])
-    anchor = next((n for n in ordered if medians[n] >= ANCHOR_MIN_SECONDS), ordered[-1])
+    anchor = anchor_choice(medians, ANCHOR_MIN_SECONDS, ANCHOR_LOW_SECONDS)
     anchor_times = programs[anchor]["times"]
     # Every reference was timed beside the first one, which ran in every round (the others stop
     # once settled): ratios to the anchor go through it.

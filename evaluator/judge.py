@@ -45,10 +45,10 @@ from evaluator.verdicts import Verdict
 ATTEMPTS = 3  # a jail that fails through our fault is tried this often before internal_error
 # Rounds stop once they have cost budget_s (at least min_reps): the runs' CPU plus each run's
 # start/stop cost, as the anchor's runs show it (evaluator/jail/timing.py). Cheap tasks that do
-# not settle reach the budget after 20-30 rounds; their median ratio needs them (against a cap of
+# not settle reach the budget after 15-30 rounds; their median ratio needs them (against a cap of
 # 21 rounds, a cap of 41 halved the cross-jail CV of their ratio; the cap of 31 and the budget
 # were chosen with bench/stability.py on real completions: see the README's figures).
-DEFAULT_TIMING = {"budget_s": 0.45, "min_reps": 3, "max_reps": 31}
+DEFAULT_TIMING = {"budget_s": 0.3, "min_reps": 3, "max_reps": 31}
 
 
 @dataclass

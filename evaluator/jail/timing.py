@@ -1,7 +1,8 @@
 """CPU timing: every program again and again, in interleaved rounds, so drift hits all alike.
 
 Round 0 (each program's first run, which the host checked) counts as the first round. Rounds stop
-at max_reps, or after min_reps once one of these holds:
+at max_reps; after SETTLED_MIN_REPS once a sample is settled (below); after min_reps once one
+of these holds:
 - the rounds' cost reaches the budget: the measured CPU of every run, plus for each run the
   cost of starting, feeding and ending it (its wall time beyond its measured CPU), taken from
   the trusted programs' runs (a sample's anchor, every reference of a calibration) and charged
@@ -22,6 +23,9 @@ import time
 
 WALL_BUDGET_FACTOR = 5
 MIDDLE_TOL_FACTOR = 3
+# A sample whose first two ratios agree (settled) needs no third round (see settled); one that
+# stops on the budget has min_reps, so that a single disturbed run cannot move its median.
+SETTLED_MIN_REPS = 2
 
 
 def median_interval(values):
@@ -47,12 +51,14 @@ def _beyond(ratio, lo, hi):
 
 def settled(report, names, stop):
     """For a sample: True once more rounds would not change its Beyond by more than stop["tol"].
-    (A calibration's rule is settled_references.)"""
+    (A calibration's rule is settled_references.) After two rounds the interval is the two
+    ratios themselves, and the median of any third lies between them: stopping there moves
+    Beyond by at most `tol` from what a third round would give."""
     if stop.get("mode") != "sample":
         return False
     lo, hi = stop["lo"], stop["hi"]
     ratios = _ratios(report[names[0]]["times"], report[names[1]]["times"])
-    if hi <= lo or len(ratios) < 3:
+    if hi <= lo or len(ratios) < 2:
         return False
     low, high = median_interval(ratios)
     return _beyond(low, lo, hi) - _beyond(high, lo, hi) <= stop.get("tol", 0.0)
@@ -68,11 +74,27 @@ def settled_references(report, names, stop):
 ANCHOR_MARGIN = 1.25
 
 
+def anchor_choice(medians, floor, low):
+    """The reference a sample is timed beside (every ratio is divided by its times): the fastest
+    whose median is at least `floor`, so that its runs are long enough to time well, unless the
+    slowest between `low` and `floor` is nearer to `floor` as a ratio (a task with one quadratic
+    reference among 2-4 ms ones would otherwise time every sample beside its 100-300 ms runs);
+    with none at or above `floor`, the slowest."""
+    ordered = sorted(medians, key=medians.get)
+    above = [n for n in ordered if medians[n] >= floor]
+    if not above:
+        return ordered[-1]
+    below = [n for n in ordered if low <= medians[n] < floor]
+    if below and floor / medians[below[-1]] < medians[above[0]] / floor:
+        return below[-1]
+    return above[0]
+
+
 def end_references(report, names, stop):
     """The references a calibration needs most precisely: the fastest and the slowest (and any
     whose interval overlaps one of theirs: it could still turn out to be an end), and the
-    likely anchor (every ratio is divided by its own): the fastest whose median time is at least
-    stop["anchor_min_s"], and any within ANCHOR_MARGIN of it."""
+    likely anchor (every ratio is divided by its own: anchor_choice over the medians so far) and
+    any within ANCHOR_MARGIN of it."""
     return _calibration_state(report, names, stop)[1]
 
 
@@ -85,11 +107,12 @@ def _calibration_state(report, names, stop):
     hi = intervals[max(middles, key=middles.get)]
     ends = {n for n, (a, b) in intervals.items() if a <= lo[1] or b >= hi[0]}
     medians = {n: _median(report[n]["times"]) for n in names}
-    floor = stop.get("anchor_min_s", 0.0)
-    slow_enough = [t for t in medians.values() if t >= floor]
-    if slow_enough:
-        limit = min(slow_enough) * ANCHOR_MARGIN
-        ends.update(n for n, t in medians.items() if floor <= t <= limit)
+    anchor = medians[
+        anchor_choice(medians, stop.get("anchor_min_s", 0.0), stop.get("anchor_low_s", 0.0))
+    ]
+    ends.update(
+        n for n, t in medians.items() if anchor / ANCHOR_MARGIN <= t <= anchor * ANCHOR_MARGIN
+    )
     width = stop.get("tol", 0.0) * (max(middles.values()) - min(middles.values()))
     states = {
         n: width > 0 and b - a <= width * (1 if n in ends else MIDDLE_TOL_FACTOR)
@@ -136,9 +159,9 @@ def time_rounds(request, names, report, run_program):
             done.update(n for n in names[1:] if states[n] and (rounds >= min_reps or n not in ends))
             if rounds >= min_reps and all(states.values()):
                 break
+        if not calibration and rounds >= SETTLED_MIN_REPS and settled(report, names, stop):
+            break
         if rounds < min_reps:
             continue
         if spent >= budget or time.monotonic() >= wall_deadline:
-            break
-        if not calibration and settled(report, names, stop):
             break

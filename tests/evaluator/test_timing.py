@@ -29,6 +29,22 @@ def test_calibration_ends_include_the_extremes_and_the_likely_anchor():
     assert ends == {"fastest", "anchor", "slowest"}
 
 
+def test_the_anchor_is_the_fastest_long_enough_reference_unless_one_just_short_is_nearer():
+    def pick(**ms: float) -> str:
+        return timing.anchor_choice({n: t / 1000 for n, t in ms.items()}, 0.005, 0.002)
+
+    assert pick(a=1.0, b=6.0, c=300.0) == "b"
+    # one quadratic reference among 2-4 ms ones: not every sample beside its 270 ms runs
+    assert pick(a=1.9, b=4.5, c=274.0) == "b"
+    assert pick(a=2.5, b=9.0) == "b"  # 9 ms is nearer 5 ms than 2.5 ms is
+    assert pick(a=1.0, b=1.5, c=160.0) == "c"  # nothing of at least 2 ms below it
+    assert pick(a=0.3, b=0.9) == "b"  # none long enough: the slowest
+    report = _report(first=0.010, fast=0.002, near=0.0045, slow=0.274)
+    assert "near" in timing.end_references(
+        report, list(report), dict(CALIBRATION, anchor_low_s=0.002)
+    )
+
+
 def test_calibration_middle_references_settle_on_a_looser_interval():
     # "middle" wanders by 2% of the range: settled as a middle reference, not as an end
     report = _report(first=0.1, fast=0.1, middle=[0.500, 0.520, 0.510], slow=1.0)
@@ -72,3 +88,47 @@ def test_a_candidate_cannot_shorten_its_rounds_by_wasting_wall_time(monkeypatch)
     """Only the anchor's runs set the per-run charge: a candidate that sleeps is not charged
     for it, so it cannot end its rounds (and its measurement) early that way."""
     assert len(_timed(monkeypatch, {"candidate": 0.05, "anchor": 0.0})) == 2 * 40
+
+
+def test_a_sample_settles_after_two_rounds_only_when_they_agree():
+    stop = {"mode": "sample", "lo": 0.5, "hi": 10.0, "tol": 0.01}
+    agree = _report(candidate=[0.0100, 0.0102], anchor=[0.0050, 0.0050])  # ratios 2.00, 2.04
+    assert timing.settled(agree, ["candidate", "anchor"], stop)
+    apart = _report(candidate=[0.0100, 0.0150], anchor=[0.0050, 0.0050])  # 2.0 and 3.0
+    assert not timing.settled(apart, ["candidate", "anchor"], stop)
+    far = _report(candidate=[0.200, 0.300], anchor=[0.005, 0.005])  # both past the slowest: 0
+    assert timing.settled(far, ["candidate", "anchor"], stop)
+    assert not timing.settled(
+        _report(candidate=[0.01], anchor=[0.005]), ["candidate", "anchor"], stop
+    )
+
+
+def test_rounds_stop_at_two_when_settled_and_at_min_reps_on_the_budget():
+    def rounds(times: dict[str, float], budget: float) -> int:
+        report = _report(candidate=[times["candidate"]], anchor=[times["anchor"]])
+        request = {
+            "programs": {"candidate": "candidate", "anchor": "anchor"},
+            "timing": {
+                "budget_s": budget,
+                "min_reps": 3,
+                "max_reps": 9,
+                "stop": {"mode": "sample", "lo": 0.5, "hi": 10.0, "tol": 0.01},
+            },
+        }
+        timing.time_rounds(request, ["candidate", "anchor"], report, lambda r, p: FakeRun(times[p]))
+        return len(report["candidate"]["times"])
+
+    assert rounds({"candidate": 0.010, "anchor": 0.005}, budget=100) == 2  # the same ratio twice
+    noisy = iter([0.010, 0.005, 0.005, 0.015] * 5)  # ratios 2, then 0.5, then 1/3: never agree
+    report = _report(candidate=[0.010], anchor=[0.005])
+    request = {
+        "programs": {"candidate": "candidate", "anchor": "anchor"},
+        "timing": {
+            "budget_s": 0.0,  # spent at once: min_reps, as the ratios disagree
+            "min_reps": 3,
+            "max_reps": 9,
+            "stop": {"mode": "sample", "lo": 0.5, "hi": 10.0, "tol": 0.01},
+        },
+    }
+    timing.time_rounds(request, ["candidate", "anchor"], report, lambda r, p: FakeRun(next(noisy)))
+    assert len(report["candidate"]["times"]) == 3
