@@ -23,7 +23,6 @@ import signal
 import sys
 
 from . import counting, mercury_codec, runner, runs, timing, zygote
-from .leetcode import make_namespace
 from .protocol import write_all, write_frame
 
 CONTROL_WAIT_S = 600
@@ -174,10 +173,11 @@ HARNESS_INT_DIGITS = 4300  # Python's default; the host reads no longer integer 
 
 
 def serve(request, control_fd, result_fd):
-    make_namespace(sorted_names=False)  # the prelude's modules, for the Mercury verification child
-    # make_namespace lifts the limit on int() of long digit strings, as the runs need; the
-    # harness reads the runs' results, where a number of millions of digits would take minutes
-    # of its CPU to parse (quadratic): such a result is refused as malformed instead.
+    # The prelude's modules are the zygote's and the Mercury verification child's (each calls
+    # make_namespace): importing them here too cost every jail 5 ms more. make_namespace lifts
+    # the limit on int() of long digit strings, as the runs need; the harness keeps it, as it
+    # reads the runs' results, where a number of millions of digits would take minutes of its
+    # CPU to parse (quadratic): such a result is refused as malformed instead.
     sys.set_int_max_str_digits(HARNESS_INT_DIGITS)
     if request.get("mode") == "mercury_verify":
         return {"verify": verify(request)}
