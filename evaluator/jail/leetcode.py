@@ -25,7 +25,7 @@ import bisect  # the star import above bound `bisect` to the function; code call
 inf = float("inf")
 """
 # LeetCode's third-party names: 7 ms to import in a jail, so a run loads them only when its
-# program names them (runner.import_named); make_namespace(sorted_names=False) leaves them out.
+# jail's programs name them (runner.import_modules); make_namespace(sorted_names=False) leaves them out.
 SORTED_PRELUDE = """\
 try:
     import sortedcontainers

@@ -80,6 +80,9 @@ def start(close_fds=()):
 
 
 def _serve(sock):
+    # Python's usual dispositions (the harness ignores every signal), set once here for every
+    # run to inherit; runs cannot signal this process (another uid).
+    runner.reset_signals()
     runner.preload()
     while True:
         try:
