@@ -26,6 +26,7 @@ MIDDLE_TOL_FACTOR = 3
 # A sample whose first two ratios agree (settled) needs no third round (see settled); one that
 # stops on the budget has min_reps, so that a single disturbed run cannot move its median.
 SETTLED_MIN_REPS = 2
+TWO_ROUND_SPREAD = 1.1
 
 
 def median_interval(values):
@@ -53,7 +54,10 @@ def settled(report, names, stop):
     """For a sample: True once more rounds would not change its Beyond by more than stop["tol"].
     (A calibration's rule is settled_references.) After two rounds the interval is the two
     ratios themselves, and the median of any third lies between them: stopping there moves
-    Beyond by at most `tol` from what a third round would give."""
+    Beyond by at most `tol` from what a third round would give. Two rounds must also agree
+    within TWO_ROUND_SPREAD of each other: where the references spread widely, `tol` alone
+    accepted a pair with one disturbed run (a 40% slow anchor run), whose mean the runtime and
+    the percentile shown would carry; a third round's median leaves such a run out."""
     if stop.get("mode") != "sample":
         return False
     lo, hi = stop["lo"], stop["hi"]
@@ -61,6 +65,8 @@ def settled(report, names, stop):
     if hi <= lo or len(ratios) < 2:
         return False
     low, high = median_interval(ratios)
+    if len(ratios) == 2 and high > low * TWO_ROUND_SPREAD:
+        return False
     return _beyond(low, lo, hi) - _beyond(high, lo, hi) <= stop.get("tol", 0.0)
 
 

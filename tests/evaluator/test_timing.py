@@ -96,8 +96,11 @@ def test_a_sample_settles_after_two_rounds_only_when_they_agree():
     assert timing.settled(agree, ["candidate", "anchor"], stop)
     apart = _report(candidate=[0.0100, 0.0150], anchor=[0.0050, 0.0050])  # 2.0 and 3.0
     assert not timing.settled(apart, ["candidate", "anchor"], stop)
-    far = _report(candidate=[0.200, 0.300], anchor=[0.005, 0.005])  # both past the slowest: 0
+    far = _report(candidate=[0.200, 0.210], anchor=[0.005, 0.005])  # both past the slowest: 0
     assert timing.settled(far, ["candidate", "anchor"], stop)
+    # both give Beyond 0, but one anchor run was disturbed: the pair's mean would be 20% off
+    disturbed = _report(candidate=[0.200, 0.200], anchor=[0.005, 0.006])
+    assert not timing.settled(disturbed, ["candidate", "anchor"], stop)
     assert not timing.settled(
         _report(candidate=[0.01], anchor=[0.005]), ["candidate", "anchor"], stop
     )
