@@ -210,9 +210,6 @@ def job_for(request, program, suite):
     sub = {key: request.get(key) for key in keys}
     if request.get("mercury_convert"):
         sub["mercury_convert"] = request["mercury_convert"]
-    # The same for every program of the jail (the candidate's text cannot give its own runs a
-    # start that the anchor's lack): see import_modules.
-    sub["modules"] = named_modules(request["programs"].values())
     sub["tests"] = request[suite]
     return {"request": sub, "program": program}
 
@@ -239,7 +236,7 @@ def exec_run(result_fd, output_fd, job_fd, limits, path, argv, *, counted=False,
 # What a completion may import besides the prelude's modules. A run may not open files
 # (runfilter.py), so these are loaded before its program runs: the cheap ones by the zygote, once
 # for every run; the costly ones (dataclasses alone, with inspect and ast, took 15 ms of every
-# jail's start) by the runs of a jail where a program names them (`import_modules`), as are the modules that the
+# jail's start) by the zygote of a jail where a program names them (`import_modules`), as are the modules that the
 # harness's own imports used to bring along (programs that import them keep working). Anything
 # else fails to import, as a runtime error.
 IMPORTABLE = (
@@ -276,14 +273,16 @@ def named_modules(programs):
 
 
 def import_modules(names):
-    """In a run, before its program exists: the ON_DEMAND modules that some program of its jail
-    names (job_for), loaded, and the files they map read through, as the zygote's were.
+    """In the zygote, before the jail's first run: the ON_DEMAND modules that some program of
+    the jail names (the harness asks, zygote.Zygote.load), loaded, frozen, and the files they
+    map read through, as the preloaded ones were.
 
-    Every run of a jail loads the same ones, whichever program it runs: an import grows and
-    touches the heap before the run's clock starts, and a run that started so was measured 3-6%
-    faster than one that did not (red team, round 6), so a comment naming a module must not
-    give the candidate's runs a start the anchor's lack. A name hidden from the search fails to
-    import, as any module not allowed does.
+    Every run of the jail inherits them, whichever program it runs. They were first imported by
+    each run before its clock started: a run that started so was measured 3-7% faster (red
+    team, round 6), and a comment naming a module bought the candidate that start; the anchor
+    importing them too did not even it out (it gained less). Forked from the zygote, every run
+    starts from the same memory. A name hidden from the search fails to import, as any module
+    not allowed does.
     """
     missing = [n for n in names if n in ON_DEMAND and n not in sys.modules]
     for name in missing:
@@ -291,6 +290,7 @@ def import_modules(names):
             importlib.import_module(name)
     if missing:
         runfilter.warm_mapped_files()
+        gc.freeze()
 
 
 def forked_run(result_fd, output_fd, hold_fd, job_fd):
@@ -326,11 +326,9 @@ def run_main(*, counted=False, set_own_limits=False):
         if set_own_limits:
             set_limits(request["limits"])
         sys.setrecursionlimit(int(request["limits"].get("recursion", 100000)))
-        if set_own_limits:
-            import_modules(request.get("modules") or ())
-        # A forked run has sortedcontainers' names only if a program of its jail names them
-        # (import_modules); a counted run has them always, as its baseline has (their import is
-        # not its work).
+        # A forked run has sortedcontainers' names only if a program of its jail names them (the
+        # zygote loaded them: import_modules); a counted run has them always, as its baseline has
+        # (their import is not its work).
         namespace, prepared = prepare(request, counted or "sortedcontainers" in sys.modules)
         gc.freeze()  # the inputs' objects: never traversed by the run's own collections
         gc.disable()  # as timeit does: a collection must not land in some repetitions only

@@ -15,28 +15,39 @@ REQUEST = {
     "check_tests": [[1]],
     "timed_tests": [[2]],
 }
+PLAIN = "class Solution:\n    def f(self, n):\n        return n\n"
 
 
-def _jobs(programs: dict[str, str]) -> dict[str, tuple[dict, str]]:
+def _jobs(programs: dict[str, str]) -> dict[str, tuple[bytes, tuple[dict, str]]]:
     request = dict(REQUEST, programs=programs)
     harness._suites.clear()
     try:
-        return {
-            name: runner.decode_job(harness.job_bytes(request, code, "timed_tests")[0])
+        jobs = {
+            name: harness.job_bytes(request, code, "timed_tests")[0]
             for name, code in programs.items()
         }
+        return {name: (data, runner.decode_job(data)) for name, data in jobs.items()}
     finally:
         harness._suites.clear()
 
 
-def test_every_run_of_a_jail_loads_the_same_modules_whichever_program_it_runs():
-    # A comment naming a module made the candidate's runs start with a grown heap, and measure
-    # 3-6% faster than the anchor's (red team, round 6): the anchor's runs load it too.
-    plain = "class Solution:\n    def f(self, n):\n        return n\n"
-    jobs = _jobs({"candidate": "# inspect, SortedList\n" + plain, "anchor": plain})
-    (candidate, cand_program), (anchor, anchor_program) = jobs["candidate"], jobs["anchor"]
-    assert candidate["modules"] == anchor["modules"] == ["inspect", "sortedcontainers"]
-    assert anchor_program == plain and cand_program.startswith("# inspect")
-    assert candidate["tests"] == [[2]]  # and nothing else of the request
+def test_a_run_is_given_its_program_and_one_suite_and_nothing_that_depends_on_the_others():
+    jobs = _jobs({"candidate": "# inspect, SortedList\n" + PLAIN, "anchor": PLAIN})
+    (cand_bytes, (candidate, cand_program)) = jobs["candidate"]
+    (anchor_bytes, (anchor, anchor_program)) = jobs["anchor"]
+    assert anchor_program == PLAIN and cand_program.startswith("# inspect")
+    assert candidate == anchor and candidate["tests"] == [[2]]
     assert "programs" not in candidate and "check_tests" not in candidate
-    assert _jobs({"a": plain, "b": plain})["a"][0]["modules"] == []
+    # the modules a program names are the zygote's, loaded once for every run of the jail
+    # (zygote.Zygote.load): a run's job says nothing of them
+    assert "modules" not in candidate
+    suite = 4 + int.from_bytes(cand_bytes[:4], "big")
+    assert cand_bytes[:suite] == anchor_bytes[:suite]  # byte for byte
+
+
+def test_the_modules_named_by_any_program_of_a_jail_are_loaded_for_all():
+    programs = ["# inspect\n" + PLAIN, PLAIN, "x = SortedList()\n" + PLAIN]
+    assert runner.named_modules(programs) == ["inspect", "sortedcontainers"]
+    assert runner.named_modules([PLAIN, None]) == []
+    # only allowed modules, whatever the harness is asked
+    assert set(runner.named_modules(["import os, socket, subprocess"])) <= set(runner.ON_DEMAND)
