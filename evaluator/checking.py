@@ -103,7 +103,36 @@ def jail_request(
     }
     if task.mercury_code:
         request["mercury_convert"] = task.mercury_code["convert_offline"]
+    request["result_bytes"] = _result_caps(task)
     return request
+
+
+# A run's result frame may hold RESULT_FLOOR bytes, plus RESULT_FACTOR times its suite's expected
+# outputs as JSON (a right answer may print longer: floats with every digit, another valid
+# answer, Mercury's outputs that carry the inputs back). A hand-written frame of 16-60 MB cost the
+# jail 3-10 s and the host's worker 1-3 s of CPU and 200-500 MB to decode (red team, round 6b);
+# past its cap a frame is an output limit, refused before it is decoded.
+RESULT_FLOOR = 2**20
+RESULT_FACTOR = 16
+_caps_cache: dict[str, dict[str, int]] = {}
+
+
+def _result_caps(task: Task) -> dict[str, int]:
+    caps = _caps_cache.get(task.fingerprint)
+    if caps is None:
+
+        def cap(cases: list[Any]) -> int:
+            size = len(json.dumps([c.expected for c in cases]))
+            if task.mercury_code:
+                size += len(json.dumps([c.input for c in cases]))
+            return RESULT_FLOOR + RESULT_FACTOR * size
+
+        caps = {"check_tests": cap(task.small), "timed_tests": cap(task.timed)}
+        with _keys_lock:
+            while len(_caps_cache) >= 32:
+                _caps_cache.pop(next(iter(_caps_cache)))
+            _caps_cache[task.fingerprint] = caps
+    return caps
 
 
 VALGRIND_SLOWDOWN = 60  # as in the jail: a program runs about this much slower under valgrind

@@ -116,6 +116,7 @@ def run_program(request, program, suite="timed_tests"):
         tests=tests,
         limits=request["limits"],
         checker=request.get("checker", "exact"),
+        cap=(request.get("result_bytes") or {}).get(suite),
     )
 
 

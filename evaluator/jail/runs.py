@@ -145,10 +145,11 @@ def _start_once():
     return pid, result_r, output_r, hold_w, job_w
 
 
-def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_start=True):
-    """Read a started run to its end within its wall limit; account and validate it."""
+def finish(pid, result_r, output_r, hold_w, *, tests, limits, checker, expect_start=True, cap=None):
+    """Read a started run to its end within its wall limit; account and validate it. Its result
+    may hold `cap` bytes (the host's bound for its suite), RESULT_CAP at most."""
     run = Run()
-    reader = FrameReader(RESULT_CAP, seen.decode)
+    reader = FrameReader(min(cap or RESULT_CAP, RESULT_CAP), seen.decode)
     frames = []
     output = bytearray()
     output_total = 0

@@ -160,6 +160,8 @@ KIND7 = {
     "k7_msg_huge_numbers": DODGE_OR_PASS,
     # The harness refuses a number it would take minutes to read: a malformed result.
     "k7_msg_huge_integer": Program(frozenset({Verdict.RUNTIME_ERROR}), bounded=True),
+    # A frame far larger than the suite's expected outputs is refused before it is decoded.
+    "k7_msg_frame_bomb": Program(frozenset({Verdict.OUTPUT_LIMIT}), bounded=True),
     "k7_msg_wrong_types_check": DODGE,
     "k7_msg_wrong_types_timed": DODGE_OR_PASS,
     "k7_msg_ok_outputs_number": DODGE,
