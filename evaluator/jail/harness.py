@@ -184,8 +184,6 @@ def serve(request, control_fd, result_fd):
         return {"verify": verify(request)}
     names = list(request["programs"])
     report = {name: {"times": [], "digests": []} for name in names}
-    with contextlib.suppress(runs.ZygoteLost):  # the first run finds it gone, and fails so
-        runs.factory.load(runner.named_modules(request["programs"].values()))
     checked = {}
     for name in names:
         calibrated = name in request.get("calibrated", ())

@@ -23,10 +23,6 @@ from string import ascii_lowercase, ascii_uppercase, ascii_letters, digits
 from builtins import pow  # math's star import must not shadow pow(base, exp, mod)
 import bisect  # the star import above bound `bisect` to the function; code calls bisect.insort
 inf = float("inf")
-"""
-# LeetCode's third-party names: 7 ms to import in a jail, so a run loads them only when its
-# jail's programs name them (runner.import_modules); make_namespace(sorted_names=False) leaves them out.
-SORTED_PRELUDE = """\
 try:
     import sortedcontainers
     from sortedcontainers import SortedList, SortedDict, SortedSet
@@ -60,9 +56,8 @@ class TreeNode:
         return f"TreeNode({self.val})"
 
 
-def make_namespace(sorted_names=True):
-    """A fresh global namespace with LeetCode's environment (sortedcontainers' names unless
-    sorted_names is false)."""
+def make_namespace():
+    """A fresh global namespace with LeetCode's environment."""
     if os.path.isdir(EXTRA_LIB) and EXTRA_LIB not in sys.path:
         sys.path.append(EXTRA_LIB)
     if hasattr(sys, "set_int_max_str_digits"):
@@ -73,8 +68,6 @@ def make_namespace(sorted_names=True):
     # Mercury's harness and on LeetCode), least of all inside the measured run.
     namespace = {"__name__": "solution", "__builtins__": __builtins__}
     exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
-    if sorted_names:
-        exec(compile(SORTED_PRELUDE, "<prelude>", "exec"), namespace)
     namespace["ListNode"] = ListNode
     namespace["TreeNode"] = TreeNode
     return namespace

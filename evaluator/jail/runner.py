@@ -94,12 +94,12 @@ class _Stub:
         return args
 
 
-def prepare(request, sorted_names=True):
+def prepare(request):
     """The namespace and the converted arguments of every test (before any completion code)."""
-    namespace = make_namespace(sorted_names)
+    namespace = make_namespace()
     tests = request["tests"]
     if request.get("mercury_convert"):
-        convert = mercury_codec.converter(request["mercury_convert"], make_namespace(sorted_names))
+        convert = mercury_codec.converter(request["mercury_convert"], make_namespace())
         prepared = [mercury_codec.mercury_inputs(convert, raw) for raw in tests]
     else:
         # The run's own inputs, decoded for it and used once each: no copy.
@@ -233,25 +233,19 @@ def exec_run(result_fd, output_fd, job_fd, limits, path, argv, *, counted=False,
         os._exit(127)
 
 
-# What a completion may import besides the prelude's modules. A run may not open files
-# (runfilter.py), so these are loaded before its program runs: the cheap ones by the zygote, once
-# for every run; the costly ones (dataclasses alone, with inspect and ast, took 15 ms of every
-# jail's start) by the zygote of a jail where a program names them (`import_modules`), as are the modules that the
-# harness's own imports used to bring along (programs that import them keep working). Anything
-# else fails to import, as a runtime error.
+# What a completion may import besides the prelude's modules: loaded in the zygote, because a
+# run may not open files (runfilter.py). Anything else fails to import, as a runtime error.
+# Every jail's zygote loads all of them, whatever its programs name: a zygote that loaded only
+# the modules its programs named (dataclasses alone took 15 ms of every jail's start) let a
+# comment naming one buy the candidate's runs a start measured 3-5% faster against the anchor's
+# (red team, rounds 6 and 6b). fnmatch was loaded with the harness's own imports, and a
+# reference uses it; hashlib (OpenSSL), shutil, bz2 and lzma were too, and are no longer.
 IMPORTABLE = (
     "__future__", "abc", "array", "cmath", "collections.abc", "contextlib", "copy", "ctypes",
-    "enum", "graphlib", "json", "numbers", "operator", "string", "struct", "time", "types",
-    "weakref",
+    "dataclasses", "datetime", "decimal", "enum", "fnmatch", "fractions", "graphlib", "json",
+    "numbers", "operator", "queue", "statistics", "string", "struct", "textwrap", "time", "types",
+    "unicodedata", "weakref",
 )  # fmt: skip
-ON_DEMAND = (
-    "dataclasses", "datetime", "decimal", "fractions", "queue", "statistics", "textwrap",
-    "unicodedata", "ast", "bz2", "dis", "fnmatch", "hashlib", "importlib.machinery", "inspect",
-    "linecache", "lzma", "opcode", "shutil", "threading", "token", "tokenize", "zlib",
-    "sortedcontainers",
-)  # fmt: skip
-# The word that names a module in a program, where it is not the module's own (last) name.
-NAMED_BY = {"sortedcontainers": "Sorted"}  # SortedList etc. need no import on LeetCode
 
 
 def preload():
@@ -259,38 +253,11 @@ def preload():
     for name in IMPORTABLE:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    make_namespace(sorted_names=False)
+    make_namespace()
     runfilter.warm_mapped_files()
     # The zygote's objects, garbage of the imports included (a collection first took 3 ms of
     # every jail's start): never traversed (or copied on write) by a run's collections.
     gc.freeze()
-
-
-def named_modules(programs):
-    """The ON_DEMAND modules that any of these programs' texts names."""
-    text = "\n".join(p for p in programs if isinstance(p, str))
-    return [n for n in ON_DEMAND if n.rpartition(".")[2] in text or NAMED_BY.get(n, n) in text]
-
-
-def import_modules(names):
-    """In the zygote, before the jail's first run: the ON_DEMAND modules that some program of
-    the jail names (the harness asks, zygote.Zygote.load), loaded, frozen, and the files they
-    map read through, as the preloaded ones were.
-
-    Every run of the jail inherits them, whichever program it runs. They were first imported by
-    each run before its clock started: a run that started so was measured 3-7% faster (red
-    team, round 6), and a comment naming a module bought the candidate that start; the anchor
-    importing them too did not even it out (it gained less). Forked from the zygote, every run
-    starts from the same memory. A name hidden from the search fails to import, as any module
-    not allowed does.
-    """
-    missing = [n for n in names if n in ON_DEMAND and n not in sys.modules]
-    for name in missing:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    if missing:
-        runfilter.warm_mapped_files()
-        gc.freeze()
 
 
 def forked_run(result_fd, output_fd, hold_fd, job_fd):
@@ -326,10 +293,7 @@ def run_main(*, counted=False, set_own_limits=False):
         if set_own_limits:
             set_limits(request["limits"])
         sys.setrecursionlimit(int(request["limits"].get("recursion", 100000)))
-        # A forked run has sortedcontainers' names only if a program of its jail names them (the
-        # zygote loaded them: import_modules); a counted run has them always, as its baseline has
-        # (their import is not its work).
-        namespace, prepared = prepare(request, counted or "sortedcontainers" in sys.modules)
+        namespace, prepared = prepare(request)
         gc.freeze()  # the inputs' objects: never traversed by the run's own collections
         gc.disable()  # as timeit does: a collection must not land in some repetitions only
         if set_own_limits:  # a forked run (valgrind, under which counted runs run, needs files)

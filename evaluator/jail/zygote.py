@@ -6,8 +6,6 @@ request and every output, may not fork runs itself: a fork carries its memory to
 So before it reads anything, the harness forks this process (same uid, same capabilities), which
 imports the run's modules and then only starts runs on request:
 
-- "modules": before the first run, the harness may name modules of runner.ON_DEMAND that a
-  program of the jail uses; the zygote imports them, so that every run starts alike.
 - "run": the harness sends the run's ends of its pipes (result, output, hold, job) as file
   descriptors. The zygote forks a helper, which becomes uid 65534 and forks the run, then exits
   at once, so the run is orphaned to the jail's init, the harness: it waits for, stops, times
@@ -44,19 +42,6 @@ class Zygote:
         self.sock = sock
         self.lost = False
         self.status = None  # its wait status, once it is gone
-
-    def load(self, names):
-        """Have the zygote import these ON_DEMAND modules (before any run of the jail starts)."""
-        if not names or self.lost:
-            return
-        try:
-            self.sock.send(b"M" + ",".join(names).encode())
-            reply = self.sock.recv(64)
-        except OSError:
-            reply = b""
-        if reply != b"K":
-            self.lost = True
-            raise runs.ZygoteLost("the run factory is gone")
 
     def spawn(self, result_w, output_w, hold_r, job_r):
         """Start a run with these pipe ends; its pid (a child of the harness by then)."""
@@ -101,20 +86,12 @@ def _serve(sock):
     runner.preload()
     while True:
         try:
-            message, fds, _flags, _addr = socket.recv_fds(sock, 4096, RUN_FDS)
+            message, fds, _flags, _addr = socket.recv_fds(sock, 16, RUN_FDS)
         except OSError:
             return
         if not message:
             return  # the harness is done
-        if message[:1] == b"M" and not fds:
-            # Module names (runner.named_modules), never a program or an input: what every run
-            # of this jail starts with, whichever program it runs.
-            runner.import_modules(message[1:].decode("ascii", "replace").split(","))
-            reply = b"K"
-        elif message == b"R" and len(fds) == RUN_FDS:
-            reply = _fork_run(sock, fds)
-        else:
-            reply = b"E"
+        reply = _fork_run(sock, fds) if message == b"R" and len(fds) == RUN_FDS else b"E"
         for fd in fds:
             with contextlib.suppress(OSError):
                 os.close(fd)

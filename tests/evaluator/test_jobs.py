@@ -38,16 +38,5 @@ def test_a_run_is_given_its_program_and_one_suite_and_nothing_that_depends_on_th
     assert anchor_program == PLAIN and cand_program.startswith("# inspect")
     assert candidate == anchor and candidate["tests"] == [[2]]
     assert "programs" not in candidate and "check_tests" not in candidate
-    # the modules a program names are the zygote's, loaded once for every run of the jail
-    # (zygote.Zygote.load): a run's job says nothing of them
-    assert "modules" not in candidate
     suite = 4 + int.from_bytes(cand_bytes[:4], "big")
     assert cand_bytes[:suite] == anchor_bytes[:suite]  # byte for byte
-
-
-def test_the_modules_named_by_any_program_of_a_jail_are_loaded_for_all():
-    programs = ["# inspect\n" + PLAIN, PLAIN, "x = SortedList()\n" + PLAIN]
-    assert runner.named_modules(programs) == ["inspect", "sortedcontainers"]
-    assert runner.named_modules([PLAIN, None]) == []
-    # only allowed modules, whatever the harness is asked
-    assert set(runner.named_modules(["import os, socket, subprocess"])) <= set(runner.ON_DEMAND)

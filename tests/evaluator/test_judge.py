@@ -337,11 +337,11 @@ def test_leetcode_environment_offers_sortedcontainers_and_three_argument_pow(
     assert result.verdict == Verdict.PASSED, result.diagnostic
 
 
-def test_costly_modules_load_for_the_programs_that_name_them_and_only_those(
+def test_the_modules_offered_import_without_a_file_whatever_the_program_names(
     test_tasks, calibrations
 ):
-    # dataclasses, fractions, statistics and fnmatch are not in the zygote (they cost every
-    # jail's start): a run whose program names them loads them before the program runs.
+    # dataclasses, fractions, statistics and fnmatch are loaded by every jail's zygote (a run
+    # can open no file); a name built at run time imports as well as one the text shows.
     named = (
         "import dataclasses\nfrom fractions import Fraction\nimport statistics\nimport fnmatch\n"
         "@dataclasses.dataclass\nclass Pair:\n    i: int\n    j: int\n\n"
@@ -353,10 +353,10 @@ def test_costly_modules_load_for_the_programs_that_name_them_and_only_those(
         )
     )
     assert _judge(test_tasks, calibrations, named).verdict == Verdict.PASSED
-    hidden = HEAD + "        __import__('data' + 'classes')\n" + SOLVE
-    result = _judge(test_tasks, calibrations, hidden)
-    assert result.verdict == Verdict.RUNTIME_ERROR
-    assert "ModuleNotFoundError" in result.diagnostic or "Permission" in result.diagnostic
+    built = HEAD + "        __import__('data' + 'classes')\n" + SOLVE
+    assert _judge(test_tasks, calibrations, built).verdict == Verdict.PASSED
+    refused = HEAD + "        __import__('sock' + 'et').socket()\n" + SOLVE
+    assert _judge(test_tasks, calibrations, refused).verdict == Verdict.RUNTIME_ERROR
 
 
 def test_code_whose_outputs_change_between_runs_is_wrong(test_tasks, calibrations):
