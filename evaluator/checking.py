@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from evaluator import sandbox
@@ -114,25 +115,18 @@ def jail_request(
 # past its cap a frame is an output limit, refused before it is decoded.
 RESULT_FLOOR = 2**20
 RESULT_FACTOR = 16
-_caps_cache: dict[str, dict[str, int]] = {}
 
 
 def _result_caps(task: Task) -> dict[str, int]:
-    caps = _caps_cache.get(task.fingerprint)
-    if caps is None:
+    def cap(cases: list[Any]) -> int:
+        size = len(json.dumps([c.expected for c in cases]))
+        if task.mercury_code:
+            size += len(json.dumps([c.input for c in cases]))
+        return RESULT_FLOOR + RESULT_FACTOR * size
 
-        def cap(cases: list[Any]) -> int:
-            size = len(json.dumps([c.expected for c in cases]))
-            if task.mercury_code:
-                size += len(json.dumps([c.input for c in cases]))
-            return RESULT_FLOOR + RESULT_FACTOR * size
-
-        caps = {"check_tests": cap(task.small), "timed_tests": cap(task.timed)}
-        with _keys_lock:
-            while len(_caps_cache) >= 32:
-                _caps_cache.pop(next(iter(_caps_cache)))
-            _caps_cache[task.fingerprint] = caps
-    return caps
+    return _per_task(
+        "caps", task, lambda: {"check_tests": cap(task.small), "timed_tests": cap(task.timed)}
+    )
 
 
 VALGRIND_SLOWDOWN = 60  # as in the jail: a program runs about this much slower under valgrind
@@ -155,21 +149,31 @@ def hidden(task: Task, index: int) -> bool:
     return index >= len(task.small)
 
 
-_keys_cache: dict[str, list[list[str] | None]] = {}
-_keys_lock = threading.Lock()
+_task_cache: dict[tuple[str, str], Any] = {}
+_task_lock = threading.Lock()
+TASKS_CACHED = 64
+
+
+def _per_task(what: str, task: Task, compute: Callable[[], Any]) -> Any:
+    """What `compute` gives for this task (version), computed once per process: a calibration
+    checks every reference against the same expected outputs, a worker judges many samples of
+    a task. The oldest entries go first past TASKS_CACHED."""
+    key = (what, task.fingerprint)
+    value = _task_cache.get(key)
+    if value is None:
+        value = compute()
+        with _task_lock:
+            while len(_task_cache) >= TASKS_CACHED:
+                _task_cache.pop(next(iter(_task_cache)))
+            _task_cache[key] = value
+    return value
 
 
 def _expected_keys(task: Task) -> list[list[str] | None]:
-    """The order-free keys of a task's expected outputs, computed once (a calibration checks
-    every reference against them; a worker judges many samples of a task)."""
-    keys = _keys_cache.get(task.fingerprint)
-    if keys is None:
-        keys = [order_free_key(task.checker, case.expected) for case in task.tests]
-        with _keys_lock:
-            while len(_keys_cache) >= 32:
-                _keys_cache.pop(next(iter(_keys_cache)))
-            _keys_cache[task.fingerprint] = keys
-    return keys
+    """The order-free keys of a task's expected outputs."""
+    return _per_task(
+        "keys", task, lambda: [order_free_key(task.checker, c.expected) for c in task.tests]
+    )
 
 
 def first_wrong(task: Task, outputs: list[Any]) -> tuple[int, str] | None:
