@@ -239,17 +239,25 @@ def program(machine=None):
     return head + body
 
 
-def install():
-    """Install the filter on this process (and whatever it would exec). Irreversible."""
+def built():
+    """The filter ready to load: (libc's prctl, the program, its instructions). Built once in the
+    zygote, whose runs inherit it: building it in every run cost 0.4 ms of each run's start."""
     instructions = program()
     array = (_Filter * len(instructions))(*(_Filter(*i) for i in instructions))
     prog = _Program(len(instructions), array)
-    libc = ctypes.CDLL(None, use_errno=True)
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     ulong = ctypes.c_ulong
-    libc.prctl.argtypes = [ctypes.c_int, ulong, ulong, ulong, ulong]  # all five: unused ones 0
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    prctl.argtypes = [ctypes.c_int, ulong, ulong, ulong, ulong]  # all five: unused ones 0
+    return prctl, prog, array
+
+
+def install(ready=None):
+    """Install the filter (`ready`: what built() gave) on this process (and whatever it would
+    exec). Irreversible."""
+    prctl, prog, _array = ready or built()
+    if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
+    if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "the run's seccomp filter was refused")
 
 
