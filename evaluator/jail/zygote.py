@@ -7,15 +7,20 @@ So before it reads anything, the harness forks this process (same uid, same capa
 imports the run's modules and then only starts runs on request:
 
 - "run": the harness sends the run's ends of its pipes (result, output, hold, job) as file
-  descriptors. The zygote forks a helper, which becomes uid 65534 and forks the run, then exits
-  at once, so the run is orphaned to the jail's init, the harness: it waits for, stops, times
-  and reaps the run as its own child. The run reads its job from its stdin and goes on as an
-  exec'd run would (runner.run_main); it shares no page with the harness.
-- Nothing a run started may outlive it. Runs cannot create processes (RLIMIT_NPROC 1); the helper
-  makes sure anyway: it forks the run under RLIMIT_NPROC 2, which the kernel refuses while any
-  other process of uid 65534 exists (alive, or dead and not yet reaped). Then it kills all it can
-  reach (uid 65534 only: never the zygote or the harness) and the harness is told that the
-  previous run left processes behind (`runs.StraysLeft`), which is that program's failure.
+  descriptors. The zygote forks the run with CLONE_PARENT (`_fork_to_parent`): the run is born
+  the child of the jail's init, the harness, which waits for, stops, times and reaps it as its
+  own. The run becomes uid 65534, reads its job from its stdin and goes on as an exec'd run
+  would (runner.run_main); it shares no page with the harness. (A helper process used to fork
+  the run and exit, leaving it to init: a fork and an exit more, 1 ms of every run.)
+- Nothing a run started may outlive it. Runs cannot create processes (RLIMIT_NPROC 1); the zygote
+  makes sure anyway: before every run it asks the kernel, as uid 65534, whether any process of
+  that uid is there to signal (alive, or dead and not yet reaped: `_strays_killed`). If one is,
+  it kills all of them (the harness is the namespace's init, which kill(-1) never reaches) and
+  the harness is told that the previous run left processes behind (`runs.StraysLeft`), which
+  is that program's failure.
+- "check": the same test without a run, for the end of a sample when the jail judges another
+  after it: what the sample's last run left is found and blamed on it, never on the next
+  sample's first run.
 
 Runs cannot signal, trace or read the zygote (another uid, no capabilities) and hold none of its
 descriptors. If the zygote dies, the memory cgroup's killer took it (nothing else can): the run
@@ -23,8 +28,8 @@ then in progress is charged with a memory limit, and no further run can start.
 """
 
 import contextlib
+import ctypes
 import os
-import resource
 import signal
 import socket
 import struct
@@ -45,10 +50,22 @@ class Zygote:
 
     def spawn(self, result_w, output_w, hold_r, job_r):
         """Start a run with these pipe ends; its pid (a child of the harness by then)."""
+        reply = self._ask(b"R", [result_w, output_w, hold_r, job_r])
+        if reply[:1] != b"P" or len(reply) != 5:
+            raise runs.ZygoteLost(f"the run factory failed to start a run: {reply[:40]!r}")
+        return struct.unpack("<i", reply[1:])[0]
+
+    def check(self):
+        """Whether no process of the runs' uid is left (those found are killed: StraysLeft)."""
+        reply = self._ask(b"C", [])
+        if reply != b"K":
+            raise runs.ZygoteLost(f"the run factory failed to check: {reply[:40]!r}")
+
+    def _ask(self, message, fds):
         if self.lost:
             raise runs.ZygoteLost("the run factory is gone")
         try:
-            socket.send_fds(self.sock, [b"R"], [result_w, output_w, hold_r, job_r])
+            socket.send_fds(self.sock, [message], fds)
             reply = self.sock.recv(64)
         except OSError:
             reply = b""
@@ -57,9 +74,7 @@ class Zygote:
             raise runs.ZygoteLost("the run factory is gone")
         if reply == b"X":
             raise runs.StraysLeft("processes of an earlier run were still there")
-        if reply[:1] != b"P" or len(reply) != 5:
-            raise runs.ZygoteLost(f"the run factory failed to start a run: {reply[:40]!r}")
-        return struct.unpack("<i", reply[1:])[0]
+        return reply
 
 
 def start(close_fds=()):
@@ -84,6 +99,7 @@ def _serve(sock):
     # run to inherit; runs cannot signal this process (another uid).
     runner.reset_signals()
     runner.preload()
+    _clone_ready()
     while True:
         try:
             message, fds, _flags, _addr = socket.recv_fds(sock, 16, RUN_FDS)
@@ -91,7 +107,12 @@ def _serve(sock):
             return
         if not message:
             return  # the harness is done
-        reply = _fork_run(sock, fds) if message == b"R" and len(fds) == RUN_FDS else b"E"
+        if message == b"R" and len(fds) == RUN_FDS:
+            reply = _fork_run(sock, fds)
+        elif message == b"C" and not fds:
+            reply = _fork_run(sock, None)
+        else:
+            reply = b"E"
         for fd in fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -101,47 +122,75 @@ def _serve(sock):
             return
 
 
-STARTED, STRAYS, FAILED = 0, 1, 2  # the helper's exit codes
-
-
 def _fork_run(sock, fds):
-    """Fork a helper that forks the run and exits: the run is left to the jail's init."""
-    pid_r, pid_w = os.pipe()
-    helper = os.fork()
-    if helper == 0:
-        code = FAILED
-        try:
-            os.close(pid_r)
-            code = _start_run(sock, fds, pid_w)
-        finally:
-            os._exit(code)
-    os.close(pid_w)
-    data = os.read(pid_r, 4)
-    os.close(pid_r)
-    _, status = os.waitpid(helper, 0)  # once the helper is gone, the run is the harness's child
-    code = os.waitstatus_to_exitcode(status)
-    if code == STRAYS:
+    """Start a run with these fds (None: only the check); the reply to the harness."""
+    if _strays_killed():
         return b"X"
-    if code != STARTED or len(data) != 4:
-        return b"E"
-    return b"P" + data
-
-
-def _start_run(sock, fds, pid_w):
-    """In the helper: as uid 65534, fork the run, unless another process of that uid exists."""
-    runner.drop_privileges()
-    # The kernel counts the uid's processes (this one included, and the dead not yet reaped):
-    # under a limit of 2 the fork fails while anything else of uid 65534 is there.
-    resource.setrlimit(resource.RLIMIT_NPROC, (2, 2))
+    if fds is None:
+        return b"K"
     try:
-        run = os.fork()
-    except BlockingIOError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)  # all it can reach: uid 65534 only
-        return STRAYS
+        run = _fork_to_parent()
+    except OSError:
+        return b"E"  # the jail's process limit: the harness gives the run up
     if run == 0:
-        os.close(pid_w)
-        sock.close()
-        runner.forked_run(*fds)  # never returns
-    os.write(pid_w, struct.pack("<i", run))
-    return STARTED
+        try:
+            sock.close()
+            runner.drop_privileges()
+            runner.forked_run(*fds)  # never returns
+        finally:
+            os._exit(127)
+    return b"P" + struct.pack("<i", run)
+
+
+def _strays_killed():
+    """Whether any process of the runs' uid is there; if so, all of them are killed.
+
+    With only its effective uid 65534 (the real one stays 0, so that no process of that uid can
+    signal this one meanwhile), kill(-1, 0) succeeds when this process may signal some other
+    process but init: one of uid 65534 (the harness is init; nothing else of uid 0 exists).
+    """
+    os.setresuid(-1, runner.UNPRIVILEGED, -1)
+    try:
+        try:
+            os.kill(-1, 0)
+        except ProcessLookupError:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+        return True
+    finally:
+        os.setresuid(-1, 0, -1)
+
+
+# clone(2)'s number, and the flag that makes the new process its caller's parent's child.
+SYS_CLONE = {"x86_64": 56, "aarch64": 220}
+CLONE_PARENT = 0x00008000
+_syscall = None  # libc's syscall(), called with the GIL held (as os.fork calls fork)
+
+
+def _clone_ready():
+    global _syscall
+    _syscall = ctypes.PyDLL(None, use_errno=True).syscall
+    _syscall.restype = ctypes.c_long
+
+
+def _fork_to_parent():
+    """os.fork(), but the child is this process's parent's child (CLONE_PARENT): 0 in the child.
+
+    Python's own bookkeeping around the fork is os.fork's (PyOS_BeforeFork and the after-fork
+    calls, which run os.register_at_fork's hooks: the random module reseeds); glibc's is not
+    needed here, as this process has one thread.
+    """
+    number = SYS_CLONE[os.uname().machine]
+    flags = CLONE_PARENT | signal.SIGCHLD
+    api = ctypes.pythonapi
+    api.PyOS_BeforeFork()
+    long = ctypes.c_long
+    pid = _syscall(long(number), long(flags), long(0), long(0), long(0), long(0))
+    if pid == 0:
+        api.PyOS_AfterFork_Child()
+        return 0
+    api.PyOS_AfterFork_Parent()
+    if pid < 0:
+        raise OSError(ctypes.get_errno(), "clone(CLONE_PARENT) failed")
+    return pid

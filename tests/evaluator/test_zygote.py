@@ -43,6 +43,14 @@ def one_run():
 
 def main():
     runs.factory = zygote.start()
+    if sys.argv[2] == "parent":
+        JOB["program"] = (
+            "import os, random\nclass Solution:\n    def f(self):\n"
+            "        return [os.getpid(), os.getppid(), random.random()]\n"
+        )
+        found = [one_run().result["outputs"][0] for _ in range(2)]
+        print(json.dumps({"runs": found, "harness": os.getpid(), "zygote": runs.factory.pid}))
+        return
     first = one_run()
     stray = os.fork()
     if stray == 0:  # what a run would have left: a process of the runs' uid
@@ -52,6 +60,11 @@ def main():
         os._exit(0)
     time.sleep(0.05)
     before = runs.strays_left
+    by_check = None
+    if sys.argv[2] == "check":  # the end of a sample that another follows in the jail
+        runs.check_no_strays()
+        by_check = runs.strays_left - before
+        runs.check_no_strays()  # nothing is left now: it finds nothing
     second = one_run()
     gone = False
     try:
@@ -62,6 +75,7 @@ def main():
         "first": [first.ok, first.result and first.result.get("outputs")],
         "second": [second.ok, second.result and second.result.get("outputs")],
         "found": runs.strays_left - before,
+        "by_check": by_check,
         "stray_gone": gone,
     }))
 
@@ -77,13 +91,12 @@ os.waitpid(pid, 0)
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: a PID namespace and setuid")
-def test_a_process_left_by_a_run_is_found_killed_and_counted_before_the_next_run():
+def _in_pid_namespace(mode: str) -> dict:
     # unshare(CLONE_NEWPID) then fork: the child is init of a new namespace, as the harness is
     # in the jail, so kill(-1) by the helper reaches only this namespace's processes.
     code = "import os, sys; os.unshare(os.CLONE_NEWPID); exec(sys.stdin.read())"
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", code, str(REPO)],
+        [sys.executable, "-c", code, str(REPO), mode],
         input=SCRIPT.encode(),
         capture_output=True,
         timeout=60,
@@ -92,8 +105,36 @@ def test_a_process_left_by_a_run_is_found_killed_and_counted_before_the_next_run
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     lines = done.stdout.decode().strip().splitlines()
     assert lines, done.stderr.decode()[-2000:]
-    result = json.loads(lines[-1])
+    return json.loads(lines[-1])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: a PID namespace and setuid")
+def test_a_process_left_by_a_run_is_found_killed_and_counted_before_the_next_run():
+    result = _in_pid_namespace("run")
     assert result["first"] == [True, [42]]
     assert result["found"] == 1  # the start found it, killed it, and tried again
     assert result["stray_gone"]
     assert result["second"] == [True, [42]]  # and the run after it started as usual
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: a PID namespace and setuid")
+def test_the_check_between_two_samples_finds_a_left_process_before_any_run_starts():
+    # A jail that judges several samples checks at the end of each that its runs left nothing:
+    # what is found there is the sample's own failure, not the next sample's first run's.
+    result = _in_pid_namespace("check")
+    assert result["first"] == [True, [42]]
+    assert result["by_check"] == 1
+    assert result["found"] == 1  # a second check, and the next run's start, found nothing
+    assert result["stray_gone"]
+    assert result["second"] == [True, [42]]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: a PID namespace and setuid")
+def test_a_run_is_born_the_harness_s_child_and_as_after_os_fork():
+    # Forked by the zygote with CLONE_PARENT: the harness (init of the namespace) is its parent,
+    # so that it waits for, stops and reaps it; Python's after-fork hooks ran (random reseeded).
+    result = _in_pid_namespace("parent")
+    (pid_a, parent_a, random_a), (pid_b, parent_b, random_b) = result["runs"]
+    assert parent_a == parent_b == result["harness"] == 1
+    assert len({pid_a, pid_b, result["zygote"], result["harness"]}) == 4
+    assert random_a != random_b
