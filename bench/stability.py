@@ -32,7 +32,7 @@ from evaluator import sandbox
 from evaluator.cli import calibration_for
 from evaluator.completions import parse_completions
 from evaluator.jail import leetcode as harness
-from evaluator.judge import DEFAULT_TIMING, calibrate_task, judge_sample
+from evaluator.judge import DEFAULT_TIMING, SAMPLES_PER_JAIL, calibrate_task, judge_samples
 from evaluator.metrics import beyond_score
 from evaluator.tasks import Task, load_tasks
 
@@ -162,14 +162,21 @@ def main() -> int:
                         strict=True,
                     )
                 )
-            results = list(
-                pool.map(
-                    lambda s, c=cals: judge_sample(
-                        tasks[s[0]], s[1], c[s[0]], measure=args.measure, timing=timing
-                    ),
-                    samples,
+            # As the portal and the CLI judge them: SAMPLES_PER_JAIL samples to a jail.
+            groups = [
+                [
+                    (tasks[slug], code, cals[slug])
+                    for slug, code in samples[i : i + SAMPLES_PER_JAIL]
+                ]
+                for i in range(0, len(samples), SAMPLES_PER_JAIL)
+            ]
+            results = [
+                r
+                for found in pool.map(
+                    lambda g: judge_samples(g, measure=args.measure, timing=timing), groups
                 )
-            )
+                for r in found
+            ]
             scores = [r.beyond for r in results]
             raw.append(scores)
             ours.append(per_task_beyond(samples, scores))

@@ -6,8 +6,9 @@
    interpreter started inside our full jail (namespaces, cgroups, seccomp, uid map) by the
    same code path the judge uses (sandbox.run_harness with an empty request).
 2. Throughput: one sample per task (each task's canonical reference as the completion) judged on
-   every core, as the portal's workers do; prints tasks per second and the projection for
-   Mercury's 256 tasks. Calibration is done first and not counted (`--calibration` times it too;
+   every core, as the portal's workers do: SAMPLES_PER_JAIL samples to a jail (judge_samples);
+   prints tasks per second and the projection for Mercury's 256 tasks. `--alone` judges them
+   once more, a jail each (judge_sample), and prints both. Calibration is done first and not counted (`--calibration` times it too;
    with MERCURY_CACHE_DIR pointing at a new folder, that is what a fresh host pays once).
 3. Peer (`--no-peer` skips it), printed side by side with our rate, as a ratio:
    - with `--mercury CHECKOUT` (a checkout of github.com/Elfsong/Mercury): Mercury's own harness,
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evaluator import jailfiles, sandbox
 from evaluator.cli import CACHE_DIR, calibration_for
-from evaluator.judge import Verdict, judge_sample
+from evaluator.judge import SAMPLES_PER_JAIL, Verdict, judge_sample, judge_samples
 from evaluator.tasks import load_tasks
 
 EMPTY_REQUEST = {
@@ -203,6 +204,9 @@ def main() -> int:
     parser.add_argument("--tasks-dir", help="task directory (default: the built-in set)")
     parser.add_argument("--no-peer", action="store_true", help="skip Mercury's method")
     parser.add_argument(
+        "--alone", action="store_true", help="also judge every sample in a jail of its own"
+    )
+    parser.add_argument(
         "--mercury",
         type=Path,
         metavar="CHECKOUT",
@@ -256,18 +260,27 @@ def main() -> int:
             )
         else:
             calibrations = list(pool.map(calibration_for, tasks))
-        started = time.perf_counter()
-        results = list(
-            pool.map(
-                lambda tc: judge_sample(tc[0], tc[0].references[tc[0].canonical], tc[1]),
-                zip(tasks, calibrations, strict=True),
+        items = [
+            (t, t.references[t.canonical], c) for t, c in zip(tasks, calibrations, strict=True)
+        ]
+        if args.alone:
+            started = time.perf_counter()
+            alone = list(pool.map(lambda item: judge_sample(*item), items))
+            alone_wall = time.perf_counter() - started
+            print(
+                f"judged {len(tasks)} tasks x 1 sample, a jail each, on {workers} cores in "
+                f"{alone_wall:.1f} s ({sum(r.verdict == Verdict.PASSED for r in alone)} passed)"
             )
-        )
+        groups = [items[i : i + SAMPLES_PER_JAIL] for i in range(0, len(items), SAMPLES_PER_JAIL)]
+        started = time.perf_counter()
+        results = [r for found in pool.map(judge_samples, groups) for r in found]
         wall = time.perf_counter() - started
     passed = sum(r.verdict == Verdict.PASSED for r in results)
     rate = len(tasks) / wall
     print(
-        f"judged {len(tasks)} tasks x 1 sample on {workers} cores in {wall:.1f} s ({passed} passed)"
+        f"judged {len(tasks)} tasks x 1 sample, {SAMPLES_PER_JAIL} to a jail, on {workers} cores "
+        f"in {wall:.1f} s ({passed} passed)"
+        + (f"; {alone_wall / wall:.2f}x the rate of a jail each" if args.alone else "")
     )
     peer = ""
     if args.mercury:

@@ -129,6 +129,11 @@ def _result_caps(task: Task) -> dict[str, int]:
     )
 
 
+def inputs_bytes(task: Task) -> int:
+    """The size of the task's test inputs as JSON (most of a jail request's)."""
+    return _per_task("bytes", task, lambda: len(json.dumps([c.input for c in task.tests])))
+
+
 VALGRIND_SLOWDOWN = 60  # as in the jail: a program runs about this much slower under valgrind
 
 

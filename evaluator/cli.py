@@ -112,7 +112,7 @@ def _workers() -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from evaluator.completions import parse_completions
-    from evaluator.judge import judge_sample
+    from evaluator.judge import SAMPLES_PER_JAIL, judge_samples
     from evaluator.metrics import SampleOutcome, score_samples
     from evaluator.sandbox import prepare_host
 
@@ -144,23 +144,25 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             calibrations[slug] = cal
             _progress("calibrating", done, len(needed), started)
         started = time.monotonic()
+        samples = parsed.samples
+        groups = [
+            samples[i : i + SAMPLES_PER_JAIL] for i in range(0, len(samples), SAMPLES_PER_JAIL)
+        ]
         jobs = [
             (
-                s,
+                group,
                 pool.submit(
-                    judge_sample,
-                    tasks[s.task_id],
-                    s.code,
-                    calibrations[s.task_id],
+                    judge_samples,
+                    [(tasks[s.task_id], s.code, calibrations[s.task_id]) for s in group],
                     measure=args.measure,
                 ),
             )
-            for s in parsed.samples
+            for group in groups
         ]
         results = []
-        for done, (sample, future) in enumerate(jobs, 1):
-            results.append((sample, future.result()))
-            _progress("judging", done, len(jobs), started)
+        for group, future in jobs:
+            results.extend(zip(group, future.result(), strict=True))
+            _progress("judging", len(results), len(samples), started)
     outcomes = [
         SampleOutcome(s.task_id, r.verdict, r.beyond, r.percentile, r.runtime_s) for s, r in results
     ]

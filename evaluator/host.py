@@ -20,6 +20,7 @@ _PROTOCOL = "2"
 # (calibrations are keyed by it) and marks every score stale.
 MEASURING_FILES = (
     "sandbox.py",
+    "jailconfig.py",
     "jailfiles.py",
     "judge.py",
     "calibration.py",

@@ -1,7 +1,8 @@
 """Judging: calibrate a task's reference runtimes and judge one completion against them.
 
-Timing protocol (DESIGN §4): one jail per sample on a pinned core. Every run of a program is the
-same: a fresh process of uid 65534 runs every test once. The first run is the check (its outputs
+Timing protocol (DESIGN §4): a jail on a pinned core judges one sample, or several in turn
+(judge_samples: one jail start and one zygote for up to SAMPLES_PER_JAIL; each sample is judged
+exactly as it would be alone). Every run of a program is the same: a fresh process of uid 65534 runs every test once. The first run is the check (its outputs
 are compared here, outside the jail); then, if it passed, the program is measured: CPU time in
 interleaved rounds, charged by the kernel for every thread and process the run caused, or an
 instruction count under valgrind. A completion is always timed beside an anchor reference in the
@@ -12,8 +13,10 @@ calibrated runtime. Machine drift between calibration and evaluation therefore c
 from __future__ import annotations
 
 import builtins
+import logging
 import math
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,6 +36,7 @@ from evaluator.checking import (
     clean_text,
     first_wrong,
     hidden,
+    inputs_bytes,
     jail_limits,
     jail_request,
     pairwise_ratios,
@@ -41,6 +45,8 @@ from evaluator.checking import (
 from evaluator.metrics import beyond_score, percentile_beaten
 from evaluator.tasks import Task
 from evaluator.verdicts import Verdict
+
+log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # a jail that fails through our fault is tried this often before internal_error
 # Rounds stop once they have cost budget_s (at least min_reps): the runs' CPU plus each run's
@@ -170,12 +176,126 @@ def judge_sample(
     must have been measured the same way. internal_error means the judge failed `retries + 1`
     times; nothing a completion does leads there.
     """
+    judging = _prepare(task, code, calibration, timing, measure)
+    if isinstance(judging, SampleResult):
+        return judging
+    result = SampleResult(Verdict.INTERNAL_ERROR, tests_total=len(task.tests))
+    for attempt in range(retries + 1):
+        try:
+            run = sandbox.run_harness(judging.request, judging.limits, on_checked=judging.checked)
+            result = judging.verdict(run, run.report)
+        except sandbox.SandboxError as exc:
+            result = SampleResult(
+                Verdict.INTERNAL_ERROR, diagnostic=clean_text(str(exc)), tests_total=len(task.tests)
+            )
+        if result.verdict != Verdict.INTERNAL_ERROR:
+            break
+        result.details["attempts"] = attempt + 1
+        judging.state = {}
+    return result
+
+
+# A jail judges up to this many samples in turn (judge_samples): its start, the harness's imports
+# and the zygote's preloaded modules (about 75 ms of one core) are paid once for all of them.
+SAMPLES_PER_JAIL = 8
+# What the harness holds of a sample's request, per byte of its tests' inputs as JSON (measured
+# on the largest: 1.7 MB parsed from 0.6 MB): the jail's memory limit grows by this for every
+# sample after the first, so that each sample's runs have what they would have alone.
+REQUEST_MEMORY_FACTOR = 4
+
+
+def judge_samples(
+    samples: Sequence[tuple[Task, str, Calibration]],
+    *,
+    timing: dict[str, Any] | None = None,
+    retries: int = ATTEMPTS - 1,
+    measure: str = "cpu",
+    on_result: Callable[[int, SampleResult], None] | None = None,
+) -> list[SampleResult]:
+    """Judge several completions, SAMPLES_PER_JAIL to a jail: their results, in order.
+
+    Each sample is judged in turn as judge_sample judges it (its own check, its own rounds beside
+    its own anchor, its own limits); only the jail's start and the zygote are shared. A sample
+    the jail did not report (the jail ended early: the zygote lost to a run's memory, the jail's
+    limits) or whose judging failed is judged again in a jail of its own, so that a sample
+    never has a verdict another sample caused. Instruction counts are judged a jail each: their
+    runs are exec'd under valgrind with a scratch folder, which a later sample of the same task
+    could read. on_result(index, result) is called once for
+    each sample, as soon as its result is final (from within the jail's reading, for those it
+    reported).
+    """
+    results: list[SampleResult | None] = [None] * len(samples)
+
+    def done(index: int, result: SampleResult) -> None:
+        results[index] = result
+        if on_result is not None:
+            on_result(index, result)
+
+    group: list[tuple[int, _Judging]] = []
+    for index, (task, code, calibration) in enumerate(samples):
+        judging = _prepare(task, code, calibration, timing, measure)
+        if isinstance(judging, SampleResult):
+            done(index, judging)
+            continue
+        if measure != "cpu":
+            continue  # judged alone (below): counted runs are exec'd with a scratch folder
+        group.append((index, judging))
+        if len(group) == SAMPLES_PER_JAIL:
+            _judge_together(group, done)
+            group = []
+    _judge_together(group, done)
+    for index, (task, code, calibration) in enumerate(samples):
+        if results[index] is None:
+            result = judge_sample(
+                task, code, calibration, timing=timing, retries=retries, measure=measure
+            )
+            done(index, result)
+    return [r for r in results if r is not None]
+
+
+def _judge_together(
+    group: list[tuple[int, _Judging]], done: Callable[[int, SampleResult], None]
+) -> None:
+    """One jail for the group's samples; done() for each it reported and judged."""
+    if len(group) < 2:
+        return  # judged alone by the caller
+    extra = sum(judging.request_bytes for _, judging in group[1:]) * REQUEST_MEMORY_FACTOR
+    limits = sandbox.Limits(
+        wall_s=sum(j.limits.wall_s for _, j in group),
+        cpu_s=sum(j.limits.cpu_s for _, j in group),
+        memory_bytes=max(j.limits.memory_bytes for _, j in group) + extra,
+        address_space_bytes=group[0][1].limits.address_space_bytes,
+    )
+
+    def on_checked(frame: dict[str, Any]) -> bool:
+        return group[frame["sample"]][1].checked(frame)
+
+    def on_report(frame: dict[str, Any]) -> None:
+        index, judging = group[frame["sample"]]
+        result = judging.verdict(None, frame)
+        if result.verdict != Verdict.INTERNAL_ERROR:
+            done(index, result)
+
+    request = {"samples": [judging.request for _, judging in group]}
+    try:
+        sandbox.run_harness(request, limits, on_checked=on_checked, on_report=on_report)
+    except sandbox.SandboxError as exc:  # each is judged alone then
+        log.warning("a jail of %d samples failed (%s); judging them one by one", len(group), exc)
+
+
+def _prepare(
+    task: Task,
+    code: str,
+    calibration: Calibration,
+    timing: dict[str, Any] | None,
+    measure: str,
+) -> _Judging | SampleResult:
+    """A sample's jail request and limits, or its verdict when it needs no jail."""
     if calibration.measure != measure:
         raise ValueError(f"a {calibration.measure} calibration cannot judge by {measure}")
-    total = len(task.tests)
     if not code.strip():
         return SampleResult(
-            Verdict.INVALID, diagnostic="the completion is empty", tests_total=total
+            Verdict.INVALID, diagnostic="the completion is empty", tests_total=len(task.tests)
         )
     timing = dict(timing or DEFAULT_TIMING)
     if measure == "cpu" and "stop" not in timing:
@@ -190,49 +310,51 @@ def judge_sample(
     if "anchor" in programs:  # the calibration checked it: round 0 only times it
         request["calibrated"] = ["anchor"]
     limits = jail_limits(child_cpu, 2 * timing["max_reps"] + 2, measure)
-    result = SampleResult(Verdict.INTERNAL_ERROR, tests_total=total)
-    for attempt in range(retries + 1):
-        try:
-            result = _judge_once(task, calibration, request, limits)
-        except sandbox.SandboxError as exc:
-            result = SampleResult(
-                Verdict.INTERNAL_ERROR, diagnostic=clean_text(str(exc)), tests_total=total
-            )
-        if result.verdict != Verdict.INTERNAL_ERROR:
-            break
-        result.details["attempts"] = attempt + 1
-    return result
+    return _Judging(task, calibration, request, limits, inputs_bytes(task))
 
 
-def _judge_once(
-    task: Task, calibration: Calibration, request: dict[str, Any], limits: sandbox.Limits
-) -> SampleResult:
-    len(task.tests)
-    state: dict[str, Any] = {}
+@dataclass
+class _Judging:
+    """One sample in a jail: the decision on its checked frame, the verdict from its report."""
 
-    def on_checked(frame: dict[str, Any]) -> bool:
+    task: Task
+    calibration: Calibration
+    request: dict[str, Any]
+    limits: sandbox.Limits
+    request_bytes: int
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def checked(self, frame: dict[str, Any]) -> bool:
+        """Whether the sample is measured, from its round 0 (the candidate's check)."""
+        state, task = self.state, self.task
         state["check"] = _check_candidate(task, round0_entry(frame, "candidate"))
         if _left_processes(frame):
             state["check"] = _strays_result(task)
-        if "anchor" in request["programs"]:
+        if "anchor" in self.request["programs"]:
             anchor = round0_entry(frame, "anchor")
             state["anchor"] = anchor
             if anchor["status"] != "ok":
                 return False
         return state["check"] is None
 
-    run = sandbox.run_harness(request, limits, on_checked=on_checked)
-    if "check" not in state:
-        return _jail_failure(task, run)
-    if state["check"] is not None:
-        return state["check"]
-    if "anchor" in state and state["anchor"]["status"] != "ok":
-        return _internal(task, "the anchor reference failed its check run", state["anchor"])
-    if run.report is None:
-        return _jail_failure(task, run)
-    if _left_processes(run.report):
-        return _strays_result(task)
-    return _interpret_measure(task, calibration, run.report)
+    def verdict(
+        self, run: sandbox.SandboxRun | None, report: dict[str, Any] | None
+    ) -> SampleResult:
+        """Its result from its report, or from how the jail ended (run; None: the jail goes on)."""
+        state, task = self.state, self.task
+        if "check" not in state or (report is None and run is None):
+            if run is None:
+                return _internal(task, "the jail reported a sample it did not check")
+            return _jail_failure(task, run)
+        if state["check"] is not None:
+            return state["check"]
+        if "anchor" in state and state["anchor"]["status"] != "ok":
+            return _internal(task, "the anchor reference failed its check run", state["anchor"])
+        if report is None:
+            return _jail_failure(task, run) if run is not None else _internal(task, "no report")
+        if _left_processes(report):
+            return _strays_result(task)
+        return _interpret_measure(task, self.calibration, report)
 
 
 def _left_processes(frame: dict[str, Any]) -> bool:

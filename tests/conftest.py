@@ -125,6 +125,7 @@ class FakeJudge:
     def __init__(self) -> None:
         self.calibrations: list[str] = []
         self.judged: list[str] = []
+        self.together: list[int] = []  # the size of every judge_samples call
         self.internal_errors_left = 0
 
     def calibrate_task(self, task: Any, **kwargs: Any) -> Any:
@@ -144,6 +145,19 @@ class FakeJudge:
             timed_seconds=0.04,
             rounds=5,
         )
+
+    def judge_samples(
+        self, samples: list[tuple[Any, str, Any]], on_result: Callable[[int, Any], None]
+    ) -> list[Any]:
+        # Each through judging.judge_sample (this fake's, or one a test put there in its place).
+        from portal import judging
+
+        self.together.append(len(samples))
+        results = []
+        for index, sample in enumerate(samples):
+            results.append(judging.judge_sample(*sample))
+            on_result(index, results[-1])
+        return results
 
     def judge_sample(self, task: Any, code: str, calibration: Any, **kwargs: Any) -> Any:
         from evaluator.judge import SampleResult, Verdict
@@ -186,6 +200,7 @@ def fake_judge(monkeypatch: pytest.MonkeyPatch) -> FakeJudge:
     judge = FakeJudge()
     monkeypatch.setattr(judging, "calibrate_task", judge.calibrate_task)
     monkeypatch.setattr(judging, "judge_sample", judge.judge_sample)
+    monkeypatch.setattr(judging, "judge_samples", judge.judge_samples)
     monkeypatch.setattr(judging, "prepare_host", lambda: None)
     return judge
 

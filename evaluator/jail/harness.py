@@ -7,6 +7,10 @@ Protocol with the host (evaluator/sandbox.py):
   "checked" frame. The host answers on the control pipe: "G" to measure, anything else to stop.
 - Then the programs are measured: CPU time in interleaved rounds (timing.py) or instruction
   counts under valgrind (counting.py). The last frame is the report, with the nonce.
+- A request of several samples (`"samples"`: one such request each, judged in turn) gets that
+  pair of frames for each, with its index: one jail start and one zygote serve them all. Each
+  sample's state is its own (what its runs left is found before the next starts); once the
+  zygote is lost no further sample is served, and the host judges those in jails of their own.
 
 Completion code only ever runs in run processes of uid 65534, which cannot signal, trace or
 limit this process, hold none of its descriptors and share no memory with it: they are forked
@@ -173,7 +177,41 @@ def check_program(request, program, calibrated=False):
 HARNESS_INT_DIGITS = 4300  # Python's default; the host reads no longer integer either
 
 
-def serve(request, control_fd, result_fd):
+def _new_sample():
+    """Forget the previous sample: its suites' jobs, its runs, its strays, its decoded frames."""
+    _suites.clear()
+    _ran.update(last=None, candidate=False)
+    strays_from.clear()
+    runs.seen = runs.SeenFrames()
+
+
+def serve_samples(samples, control_fd, result_fd, nonce):
+    """Judge several samples' requests in turn, each with its checked frame and its report."""
+    for index, request in enumerate(samples):
+        _new_sample()
+        samples[index] = None  # freed once served: the host's memory limit counts on it
+        report = serve(request, control_fd, result_fd, index)
+        if index + 1 < len(samples):
+            # What the sample's last run left is its own failure, found before the next starts.
+            before = runs.strays_left
+            with contextlib.suppress(runs.ZygoteLost):
+                runs.check_no_strays()
+            if runs.strays_left != before:
+                _blame_strays(request)
+                report["strays"] = sorted(strays_from)
+        _send_report(result_fd, report, nonce, index)
+        if runs.factory.lost:
+            return  # no run can start any more: the host judges the rest elsewhere
+
+
+def _send_report(result_fd, report, nonce, index):
+    report["kind"] = "report"
+    report["nonce"] = nonce
+    report["sample"] = index
+    write_frame(result_fd, report)
+
+
+def serve(request, control_fd, result_fd, index=0):
     # The prelude's modules are the zygote's and the Mercury verification child's (each calls
     # make_namespace): importing them here too cost every jail 5 ms more. make_namespace lifts
     # the limit on int() of long digit strings, as the runs need; the harness keeps it, as it
@@ -191,7 +229,10 @@ def serve(request, control_fd, result_fd):
         if run is not None and run.ok:
             report[name]["times"].append(run.seconds)
             report[name]["digests"].append(run.digest)
-    write_frame(result_fd, {"kind": "checked", "programs": checked, "strays": sorted(strays_from)})
+    write_frame(
+        result_fd,
+        {"kind": "checked", "sample": index, "programs": checked, "strays": sorted(strays_from)},
+    )
     decision = _read_line(control_fd, CONTROL_WAIT_S)
     if decision == "G" and all(entry["status"] == "ok" for entry in checked.values()):
         if request.get("measure") == "instructions":
@@ -210,8 +251,8 @@ def main():
         request = json.load(handle)
     gc.freeze()  # the request: never rescanned by the collections the runs' results cause
     nonce = _read_line(control_fd, 60)
-    report = serve(request, control_fd, result_fd)
-    report["kind"] = "report"
-    report["nonce"] = nonce
-    write_frame(result_fd, report)
+    if "samples" in request:
+        serve_samples(request["samples"], control_fd, result_fd, nonce)
+    else:
+        _send_report(result_fd, serve(request, control_fd, result_fd), nonce, 0)
     os.close(result_fd)

@@ -8,6 +8,7 @@ through `portal.judging`, and the last chunk to finish aggregates (`services.sco
 import functools
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -228,6 +229,7 @@ def _judge_pending(*, submission_id: int, task_ids: list[int] | None = None) -> 
     for result in results.order_by("task__lc_id", "sample"):
         pending[result.task_id].append(result)
     tasks = Task.objects.select_related("suite").in_bulk(list(pending))
+    together: list[_Judging] = []
     for task_id, task_results in pending.items():
         task = tasks[task_id]
         etask = task_to_evaluator(task=task)
@@ -243,25 +245,74 @@ def _judge_pending(*, submission_id: int, task_ids: list[int] | None = None) -> 
                 )
             continue
         for result in task_results:
-            _result_judge(
-                result=result, etask=etask, calibration=calibration, calibration_id=stored.pk
-            )
+            judged = _Judging(result, etask, calibration, stored.pk)
+            if result.attempts:
+                # Judged before, by a worker that died: alone now, so that a sample that kills
+                # its worker uses up only its own attempts.
+                _result_judge(judged)
+            else:
+                together.append(judged)
+    size = judging.SAMPLES_PER_JAIL
+    for start in range(0, len(together), size):
+        _results_judge_together(together[start : start + size])
+
+
+@dataclass
+class _Judging:
+    """A pending result and what judging it needs."""
+
+    result: Result
+    etask: ev_tasks.Task
+    calibration: judging.Calibration
+    calibration_id: int
+
+
+def _results_judge_together(group: list[_Judging]) -> None:
+    """First attempts, several to a jail (judging.judge_samples). Each is stored as soon as it
+    is judged, as it would be alone; an internal error is judged again alone, with the
+    attempts left; if judging them raised, those not stored yet are too."""
+    ids = [item.result.pk for item in group]
+    # Counted before judging, as _result_judge counts: a worker killed meanwhile leaves it.
+    Result.objects.filter(pk__in=ids, verdict=Verdict.PENDING).update(attempts=F("attempts") + 1)
+    for item in group:
+        item.result.attempts += 1
+    stored: set[int] = set()
+
+    def on_result(index: int, outcome: judging.SampleResult) -> None:
+        stored.add(index)
+        _result_judge(group[index], together=True, judged=outcome)
+
+    try:
+        judging.judge_samples([(i.etask, i.result.code, i.calibration) for i in group], on_result)
+    except Exception:
+        log.exception("judging results %s together raised", ids)
+        for index, item in enumerate(group):
+            if index not in stored:
+                _result_judge(item, together=True)
 
 
 def _result_judge(
-    *, result: Result, etask: ev_tasks.Task, calibration: judging.Calibration, calibration_id: int
+    item: _Judging, *, together: bool = False, judged: judging.SampleResult | None = None
 ) -> None:
+    """Judge a result (again while it is internal_error, MAX_JUDGE_ATTEMPTS times) and store it.
+
+    `together`: its first attempt was judged with others (counted already), which gave `judged`
+    (None when that raised).
+    """
+    result, etask, calibration = item.result, item.etask, item.calibration
     attempts = result.attempts
-    if attempts >= MAX_TOTAL_JUDGE_ATTEMPTS:
+    if not together and attempts >= MAX_TOTAL_JUDGE_ATTEMPTS:
         _result_store_internal_error(
             result=result,
             message=f"judging did not finish in {attempts} attempts (the worker died each time)",
             attempts=attempts,
         )
         return
-    outcome: judging.SampleResult | None = None
-    message = ""
-    for _ in range(MAX_JUDGE_ATTEMPTS):
+    outcome = judged
+    message = "" if judged is not None else "judging it together with other samples raised"
+    left = MAX_JUDGE_ATTEMPTS - 1 if together else MAX_JUDGE_ATTEMPTS
+    while left and (outcome is None or outcome.verdict == Verdict.INTERNAL_ERROR):
+        left -= 1
         attempts += 1
         # Counted before judging, so a worker killed while judging leaves the attempt counted
         # and a sample that kills every worker is given up after MAX_TOTAL_JUDGE_ATTEMPTS.
@@ -272,9 +323,6 @@ def _result_judge(
         except Exception as exc:
             log.exception("judging result %s raised", result.pk)
             outcome, message = None, f"{type(exc).__name__}: {exc}"
-            continue
-        if outcome.verdict != Verdict.INTERNAL_ERROR:
-            break
     if outcome is None:
         _result_store_internal_error(result=result, message=message, attempts=attempts)
         return
@@ -287,7 +335,7 @@ def _result_judge(
             "runtime_s": outcome.runtime_s,
             "beyond": ev_metrics.sample_beyond(verdict, outcome.beyond),
             "percentile": outcome.percentile if verdict.passed else None,
-            "calibration_id": calibration_id,
+            "calibration_id": item.calibration_id,
             "tests_passed": outcome.tests_passed,
             "tests_total": outcome.tests_total,
             "diagnostic": (outcome.diagnostic or "")[:MAX_DIAGNOSTIC_CHARS],

@@ -278,13 +278,27 @@ class Judge:
 
     def run_bounded(self, code: str) -> Judged:
         """judge_sample in a child process of its own, killed (with its jails) at DEADLINE_S."""
+        found = self._bounded({"code": code}, DEADLINE_S)
+        return found if isinstance(found, Judged) else Judged.from_dict(*found)
+
+    def run_together(self, codes: list[str]) -> list[Judged]:
+        """judge_samples (several samples to a jail), bounded like run_bounded for each."""
+        found = self._bounded({"codes": codes}, DEADLINE_S * len(codes))
+        if isinstance(found, Judged):
+            return [found] * len(codes)
+        results, elapsed = found
+        if isinstance(results, dict):  # what escaped the judge
+            return [Judged.from_dict(results, elapsed)] * len(codes)
+        return [Judged.from_dict(result, elapsed) for result in results]
+
+    def _bounded(self, what: dict[str, Any], deadline: float) -> Judged | tuple[Any, float]:
         job = {
             "tasks": str(TASKS),
             "slug": self.task.slug,
-            "code": code,
             "calibration": self.calibration.to_dict(),
             "timing": TIMING,
             "measure": self.measure,
+            **what,
         }
         started = time.monotonic()
         proc = subprocess.Popen(  # noqa: S603 - our own runner script
@@ -297,16 +311,16 @@ class Judge:
             start_new_session=True,
         )
         try:
-            out, err = proc.communicate(json.dumps(job).encode(), timeout=DEADLINE_S)
+            out, err = proc.communicate(json.dumps(job).encode(), timeout=deadline)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # the runner's own process group
             proc.communicate()
             prepare_host()  # remove the cgroups of the killed jails
-            return Judged(None, elapsed_s=DEADLINE_S, raised=f"no result in {DEADLINE_S} s")
+            return Judged(None, elapsed_s=deadline, raised=f"no result in {deadline} s")
         elapsed = time.monotonic() - started
         if proc.returncode != 0:
             return Judged(None, elapsed_s=elapsed, raised=err.decode(errors="replace")[-1000:])
-        return Judged.from_dict(json.loads(out), elapsed)
+        return json.loads(out), elapsed
 
     def result(self, name: str) -> Judged:
         if name not in self.cache:
@@ -445,6 +459,44 @@ def test_dodges_get_a_completion_verdict_within_the_deadline(dodges: Judge, name
         assert judged.runtime_s is not None and judged.runtime_s >= HONEST_SHARE * honest, (
             f"{name}: {judged}"
         )
+
+
+# Judged several to a jail, each program followed by the honest twin: every program that ends
+# by itself (not those that sleep or block: each would hold its jail to its wall limit).
+TOGETHER = sorted(name for name, program in ALL.items() if program.stage == 0)
+TOGETHER_GROUP = 4  # programs (and their twins) to a child process: one jail of 8 samples
+
+
+@pytest.fixture(scope="module")
+def together(cpu: Judge) -> dict[str, tuple[Judged, Judged]]:
+    groups = [TOGETHER[i : i + TOGETHER_GROUP] for i in range(0, len(TOGETHER), TOGETHER_GROUP)]
+    twin = cpu.task.references["quadratic"]
+
+    def judge(names: list[str]) -> list[Judged]:
+        return cpu.run_together([code for name in names for code in (_code(name), twin)])
+
+    found = {}
+    with ThreadPoolExecutor(2) as pool:
+        for names, results in zip(groups, pool.map(judge, groups), strict=True):
+            for name, program, honest in zip(names, results[0::2], results[1::2], strict=True):
+                found[name] = (program, honest)
+    return found
+
+
+@pytest.mark.parametrize("name", TOGETHER)
+def test_in_a_jail_of_several_samples_a_program_gains_nothing_and_leaves_the_next_alone(
+    together: dict[str, tuple[Judged, Judged]], cpu: Judge, name: str
+):
+    # A jail judges several samples in turn (judge_samples): a program gets what it may get
+    # alone, and the honest twin judged right after it in the same jail is measured as honest:
+    # nothing the program left (in the jail, its zygote, the harness) bought it a faster time.
+    program, twin = together[name]
+    honest = cpu.calibration.runtimes["quadratic"]  # judged several at a time: the calibrated
+    _assert_contained(name, program, honest, ALL[name])
+    assert twin.raised is None and twin.verdict == Verdict.PASSED, f"twin after {name}: {twin}"
+    assert twin.runtime_s is not None and twin.runtime_s >= HONEST_SHARE * honest, (
+        f"the twin after {name} was measured faster than honest: {twin}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(KIND8_FLOAT))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.judge import Verdict, judge_sample
+from evaluator import sandbox
+from evaluator.judge import Verdict, judge_sample, judge_samples
 
 pytestmark = pytest.mark.sandbox
 
@@ -404,3 +405,69 @@ def test_prepare_host_removes_job_folders_of_dead_processes(tmp_path, monkeypatc
     alive.mkdir()
     assert sandbox.remove_stale_boxes() == [dead.name]
     assert alive.exists() and not dead.exists()
+
+
+def test_samples_judged_in_one_jail_get_what_each_gets_alone(test_tasks, calibrations, monkeypatch):
+    pair, linked = test_tasks["pair-sum"], test_tasks["reverse-linked"]
+    samples = [
+        (pair, pair.references["hashmap"], "pair-sum"),
+        (pair, HOSTILE["fork-bomb"][0], "pair-sum"),
+        (linked, linked.references["iterative"], "reverse-linked"),
+        (pair, _method("        return [0, 1]\n"), "pair-sum"),
+        (pair, "", "pair-sum"),  # needs no jail
+        (pair, HOSTILE["memory-bomb"][0], "pair-sum"),
+        (pair, pair.references["quadratic"], "pair-sum"),
+        (pair, HOSTILE["kill-everything"][0], "pair-sum"),
+        (pair, pair.references["hashmap"], "pair-sum"),
+    ]
+    items = [(task, code, calibrations[slug]) for task, code, slug in samples]
+    jails = []
+    real = sandbox.run_harness
+
+    def counted(request, *args, **kwargs):
+        jails.append(len(request.get("samples", [request])))
+        return real(request, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox, "run_harness", counted)
+    together = judge_samples(items)
+    assert jails == [8]  # one jail for the eight that need one, none judged again alone
+    alone = [judge_sample(*item) for item in items]
+    assert [r.verdict for r in together] == [r.verdict for r in alone]
+    assert [r.tests_passed for r in together] == [r.tests_passed for r in alone]
+    fast, slow, last = together[0], together[6], together[8]
+    assert fast.beyond > 0.9 > 0.3 > slow.beyond
+    assert last.beyond > 0.9  # after a fork bomb, a memory bomb and kill(-1) in its jail
+
+
+def test_a_sample_its_jail_did_not_report_is_judged_again_alone(
+    test_tasks, calibrations, monkeypatch
+):
+    task, calibration = test_tasks["pair-sum"], calibrations["pair-sum"]
+    real = sandbox.run_harness
+    requests = []
+
+    def cut_short(request, *args, on_report=None, **kwargs):
+        # As when a run's memory took the zygote: the jail ends after its first report.
+        requests.append(len(request.get("samples", [request])))
+        if on_report is None:
+            return real(request, *args, **kwargs)
+        reports = []
+
+        def first_only(frame):
+            reports.append(frame)
+            if len(reports) == 1:
+                on_report(frame)
+
+        return real(request, *args, on_report=first_only, **kwargs)
+
+    monkeypatch.setattr(sandbox, "run_harness", cut_short)
+    codes = [task.references["hashmap"], task.references["quadratic"], task.references["hashmap"]]
+    finished = []
+    results = judge_samples(
+        [(task, code, calibration) for code in codes],
+        on_result=lambda index, result: finished.append(index),
+    )
+    assert requests == [3, 1, 1]
+    assert finished == [0, 1, 2]  # each once, the first as soon as its report was read
+    assert [r.verdict for r in results] == [Verdict.PASSED] * 3
+    assert results[0].beyond > 0.9 > 0.3 > results[1].beyond

@@ -24,6 +24,7 @@ if os.environ.get("MERCURY_LIVE_FAKE_JUDGE") == "1":
     judge = FakeJudge()
     judging.calibrate_task = judge.calibrate_task  # type: ignore[assignment]
     judging.judge_sample = judge.judge_sample  # type: ignore[assignment]
+    judging.judge_samples = judge.judge_samples  # type: ignore[assignment]
     judging.prepare_host = lambda: None  # type: ignore[assignment]
 
 call_command("rqworker", "evaluate", "calibrate", "default", "--with-scheduler")

@@ -430,8 +430,16 @@ def _fake_judge() -> None:
         note(f"aggregate {submission_id}")
         return aggregate(submission_id=submission_id)
 
+    def judge_samples(samples: list[tuple[Any, str, Any]], on_result: Any) -> list[Any]:
+        results = []
+        for index, sample in enumerate(samples):
+            results.append(judge_sample(*sample))
+            on_result(index, results[-1])
+        return results
+
     judging.calibrate_task = judge.calibrate_task
     judging.judge_sample = judge_sample
+    judging.judge_samples = judge_samples
     judging.prepare_host = lambda: None
     evaluation.submission_aggregate = logged_aggregate
 

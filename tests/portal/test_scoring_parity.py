@@ -47,6 +47,11 @@ def cli_result(task_dir, tmp_path, monkeypatch):
     fake = FakeJudge()
     with monkeypatch.context() as patched:
         patched.setattr(ev_judge, "judge_sample", fake.judge_sample)
+        patched.setattr(
+            ev_judge,
+            "judge_samples",
+            lambda samples, **kwargs: [fake.judge_sample(*s, **kwargs) for s in samples],
+        )
         patched.setattr(ev_judge, "calibrate_task", fake.calibrate_task)
         patched.setattr(ev_sandbox, "prepare_host", lambda: None)
         patched.setattr(cli, "CACHE_DIR", tmp_path / "cache")

@@ -428,3 +428,53 @@ def test_submission_rejudge_judges_everything_again(
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.DONE
     assert len(fake_judge.judged) == 2
+
+
+def test_first_attempts_are_judged_several_to_a_jail_retries_alone(
+    make_task, create_submission, fake_judge, evaluate
+):
+    for slug in ("alpha", "beta"):
+        make_task(slug=slug)
+    fake_judge.internal_errors_left = 1
+    rows = [{"task_id": "alpha", "completion": f"FAST {i}"} for i in range(6)]
+    rows += [{"task_id": "beta", "completion": "FLAKY FAST"}]
+    rows += [{"task_id": "beta", "completion": f"other {i}"} for i in range(3)]
+    submission = create_submission(rows)
+    # A worker died while judging this one: it is judged alone, with its attempt counted.
+    died = Result.objects.get(submission=submission, task__slug="beta", sample=2)
+    Result.objects.filter(pk=died.pk).update(attempts=1)
+
+    evaluate(submission.pk)
+
+    # Nine first attempts: a jail of SAMPLES_PER_JAIL, then the last one.
+    assert fake_judge.together == [judging.SAMPLES_PER_JAIL, 9 - judging.SAMPLES_PER_JAIL]
+    results = Result.objects.filter(submission=submission)
+    assert {r.verdict for r in results} == {Verdict.PASSED}
+    flaky = results.get(code__endswith="FLAKY FAST")
+    assert flaky.attempts == 2  # together, then alone
+    assert results.get(pk=died.pk).attempts == 2
+    assert {r.attempts for r in results if r.pk not in (flaky.pk, died.pk)} == {1}
+    assert len(fake_judge.judged) == 11
+    submission.refresh_from_db()
+    assert submission.progress_done == 10
+
+
+def test_samples_judged_together_are_stored_as_each_is_judged(
+    make_task, create_submission, fake_judge, evaluate, monkeypatch
+):
+    make_task(slug="alpha")
+    submission = create_submission(
+        [{"task_id": "alpha", "completion": f"FAST {i}"} for i in range(3)]
+    )
+    progress = []
+    judge = fake_judge.judge_sample
+
+    def judge_sample(task, code, calibration, **kwargs):
+        progress.append(Submission.objects.get(pk=submission.pk).progress_done)
+        return judge(task, code, calibration, **kwargs)
+
+    monkeypatch.setattr(judging, "judge_sample", judge_sample)
+    evaluate(submission.pk)
+
+    assert fake_judge.together == [3]
+    assert progress == [0, 1, 2]  # each stored before the next was judged
