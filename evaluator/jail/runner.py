@@ -280,7 +280,8 @@ def preload():
 
 
 def forked_run(result_fd, output_fd, hold_fd, job_fd):
-    """In a process forked (as uid 65534) from the zygote's helper: run the job. Never returns.
+    """In a run, forked by the zygote (as the harness's child) and now uid 65534: run the job.
+    Never returns.
 
     The zygote never held a request, an input or an output, so nothing in this process's memory
     is more than its own job (which it reads from job_fd, as an exec'd run reads its stdin).

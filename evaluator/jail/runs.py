@@ -57,7 +57,7 @@ strays_left = 0  # how many times a run was found to have left processes behind 
 def reap_zombies():
     """Reap every dead child (what a run left would be the harness's, as init); their CPU seconds.
 
-    Runs cannot create processes (RLIMIT_NPROC 1); the zygote's helper checks before every run
+    Runs cannot create processes (RLIMIT_NPROC 1); the zygote checks before every run
     that nothing of theirs is left (StraysLeft). The zygote itself, if found dead here,
     was killed by the memory cgroup.
     """
@@ -111,7 +111,7 @@ def start(child, *args):
 def start_forked():
     """Have the zygote start a run; its pid (this process's child), pipes, and the job's write end.
 
-    When the previous run left processes behind, the zygote's helper has killed them instead of
+    When the previous run left processes behind, the zygote has killed them instead of
     starting the run: they are reaped, `strays_left` counts it, and the start is tried again.
     Raises ZygoteLost when no run can start any more.
     """
