@@ -33,6 +33,7 @@ import os
 import signal
 import socket
 import struct
+import threading
 
 from . import runner, runs
 
@@ -162,31 +163,46 @@ def _strays_killed():
         os.setresuid(-1, 0, -1)
 
 
-# clone(2)'s number, and the flag that makes the new process its caller's parent's child.
-SYS_CLONE = {"x86_64": 56, "aarch64": 220}
+# clone(2)'s number (and where its child-tid argument goes), the flag that makes the new process
+# its caller's parent's child, and the flags with which glibc's fork keeps the child's thread id
+# in its thread block (pthread_getcpuclockid(pthread_self()) reads it: red team round 7).
+SYS_CLONE = {"x86_64": (56, 3), "aarch64": (220, 4)}
 CLONE_PARENT = 0x00008000
-_syscall = None  # libc's syscall(), called with the GIL held (as os.fork calls fork)
+CLONE_CHILD_CLEARTID = 0x00200000
+CLONE_CHILD_SETTID = 0x01000000
+PR_GET_TID_ADDRESS = 40
+_clone = {}  # libc's syscall(), called with the GIL held (as os.fork calls fork); the tid's address
 
 
 def _clone_ready():
-    global _syscall
-    _syscall = ctypes.PyDLL(None, use_errno=True).syscall
-    _syscall.restype = ctypes.c_long
+    _clone["syscall"] = syscall = ctypes.PyDLL(None, use_errno=True).syscall
+    syscall.restype = ctypes.c_long
+    # Where glibc keeps this thread's id (the kernel's clear_child_tid address, as glibc set it).
+    address = ctypes.c_void_p()
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    found = prctl(PR_GET_TID_ADDRESS, ctypes.byref(address), 0, 0, 0) == 0 and address.value
+    if found and ctypes.c_int.from_address(address.value).value == threading.get_native_id():
+        _clone["tid_address"] = address.value
 
 
 def _fork_to_parent():
     """os.fork(), but the child is this process's parent's child (CLONE_PARENT): 0 in the child.
 
     Python's own bookkeeping around the fork is os.fork's (PyOS_BeforeFork and the after-fork
-    calls, which run os.register_at_fork's hooks: the random module reseeds); glibc's is not
-    needed here, as this process has one thread.
+    calls, which run os.register_at_fork's hooks: the random module reseeds); of glibc's, the
+    child's thread id in its thread block (CLONE_CHILD_SETTID, as glibc's fork); the rest (its
+    locks) is not needed, as this process has one thread.
     """
-    number = SYS_CLONE[os.uname().machine]
+    number, tid_argument = SYS_CLONE[os.uname().machine]
     flags = CLONE_PARENT | signal.SIGCHLD
+    args = [0, 0, 0, 0, 0]  # flags, stack, parent_tid, then child_tid and tls (by architecture)
+    if "tid_address" in _clone:
+        flags |= CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID
+        args[tid_argument] = _clone["tid_address"]
+    args[0] = flags
     api = ctypes.pythonapi
     api.PyOS_BeforeFork()
-    long = ctypes.c_long
-    pid = _syscall(long(number), long(flags), long(0), long(0), long(0), long(0))
+    pid = _clone["syscall"](ctypes.c_long(number), *map(ctypes.c_long, args))
     if pid == 0:
         api.PyOS_AfterFork_Child()
         return 0

@@ -45,8 +45,9 @@ def main():
     runs.factory = zygote.start()
     if sys.argv[2] == "parent":
         JOB["program"] = (
-            "import os, random\nclass Solution:\n    def f(self):\n"
-            "        return [os.getpid(), os.getppid(), random.random()]\n"
+            "import os, random, threading, time\nclass Solution:\n    def f(self):\n"
+            "        clock = time.pthread_getcpuclockid(threading.get_ident())\n"
+            "        return [os.getpid(), os.getppid(), random.random(), time.clock_gettime(clock)]\n"
         )
         found = [one_run().result["outputs"][0] for _ in range(2)]
         print(json.dumps({"runs": found, "harness": os.getpid(), "zygote": runs.factory.pid}))
@@ -134,7 +135,9 @@ def test_a_run_is_born_the_harness_s_child_and_as_after_os_fork():
     # Forked by the zygote with CLONE_PARENT: the harness (init of the namespace) is its parent,
     # so that it waits for, stops and reaps it; Python's after-fork hooks ran (random reseeded).
     result = _in_pid_namespace("parent")
-    (pid_a, parent_a, random_a), (pid_b, parent_b, random_b) = result["runs"]
+    # glibc's thread id of the run is its own (pthread_getcpuclockid reads it), as after fork().
+    (pid_a, parent_a, random_a, clock_a), (pid_b, parent_b, random_b, clock_b) = result["runs"]
+    assert clock_a > 0 and clock_b > 0
     assert parent_a == parent_b == result["harness"] == 1
     assert len({pid_a, pid_b, result["zygote"], result["harness"]}) == 4
     assert random_a != random_b
