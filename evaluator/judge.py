@@ -200,8 +200,10 @@ def judge_sample(
 SAMPLES_PER_JAIL = 8
 # What the harness holds of a sample's request, per byte of its tests' inputs as JSON (measured
 # on the largest: 1.7 MB parsed from 0.6 MB): the jail's memory limit grows by this for every
-# sample after the first, so that each sample's runs have what they would have alone.
-REQUEST_MEMORY_FACTOR = 4
+# sample after the first (the harness holds every sample's request to the end), so that each
+# sample's runs have what they would have alone (red team round 7: the last sample of a jail
+# had up to 17 MB more when the harness let the requests it had served go).
+REQUEST_MEMORY_FACTOR = 3
 
 
 def judge_samples(

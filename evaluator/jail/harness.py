@@ -189,7 +189,6 @@ def serve_samples(samples, control_fd, result_fd, nonce):
     """Judge several samples' requests in turn, each with its checked frame and its report."""
     for index, request in enumerate(samples):
         _new_sample()
-        samples[index] = None  # freed once served: the host's memory limit counts on it
         report = serve(request, control_fd, result_fd, index)
         if index + 1 < len(samples):
             # What the sample's last run left is its own failure, found before the next starts.
