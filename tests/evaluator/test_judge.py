@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -471,3 +472,27 @@ def test_a_sample_its_jail_did_not_report_is_judged_again_alone(
     assert finished == [0, 1, 2]  # each once, the first as soon as its report was read
     assert [r.verdict for r in results] == [Verdict.PASSED] * 3
     assert results[0].beyond > 0.9 > 0.3 > results[1].beyond
+
+
+def test_compiling_the_completion_is_not_timed_nor_are_annotations_evaluated(
+    test_tasks, calibrations
+):
+    # The run compiles the completion before its clock starts, every program alike (red team
+    # round 7b: shipping code precompiled, or without annotations, bought a sub-millisecond
+    # task up to 40%); its module body and its calls are timed.
+    table = "_TABLE = (" + ", ".join(map(str, range(300_000))) + ")\n"  # one constant, folded
+    started = time.process_time()
+    compile(table, "<table>", "exec")
+    compile_s = time.process_time() - started
+    code = (
+        table
+        + HEAD
+        + SOLVE
+        + "    def unused(self, x: NoSuchType) -> Optional[AlsoMissing]:\n        return x\n"
+    )
+    result = _judge(test_tasks, calibrations, code)
+    assert result.verdict == Verdict.PASSED, result.diagnostic
+    assert result.details["raw_seconds"] < compile_s / 2, (result.details, compile_s)
+    # What cannot be imported still fails, timed, where the completion imports it.
+    missing = "import tkinter\n" + HEAD + SOLVE
+    assert _judge(test_tasks, calibrations, missing).verdict == Verdict.RUNTIME_ERROR
