@@ -195,6 +195,10 @@ def judge_sample(
     return result
 
 
+# A completion is compiled before its run's clock starts (every program alike), in every run: a
+# longer one, which no model writes (the longest of 1,024 real completions has 11,939 bytes),
+# would make its judging cost many times its measured time (red team round 7c: 10x at 1.9 MB).
+MAX_SOURCE_BYTES = 100_000
 # A jail judges up to this many samples in turn (judge_samples): its start, the harness's imports
 # and the zygote's preloaded modules (about 75 ms of one core) are paid once for all of them.
 SAMPLES_PER_JAIL = 8
@@ -298,6 +302,13 @@ def _prepare(
     if not code.strip():
         return SampleResult(
             Verdict.INVALID, diagnostic="the completion is empty", tests_total=len(task.tests)
+        )
+    size = len(code.encode("utf-8", "replace"))
+    if size > MAX_SOURCE_BYTES:
+        return SampleResult(
+            Verdict.INVALID,
+            diagnostic=f"the completion is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}",
+            tests_total=len(task.tests),
         )
     timing = dict(timing or DEFAULT_TIMING)
     if measure == "cpu" and "stop" not in timing:

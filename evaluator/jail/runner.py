@@ -2,11 +2,11 @@
 
 The harness forks this process (or, for instruction counts, execs it under valgrind). Until the
 completion's code starts, everything here is ours: the process drops to the unprivileged uid, its
-limits and signals are set, the inputs are converted, the calling machinery is warmed up, the
-completion is compiled (no program's compilation is timed; no annotation is ever evaluated) and
-its import statements are run once, so that their first-use costs are paid; then it sends its
-CPU clock reading as the run's first message: the completion's module body and every call are
-timed. From that moment nothing in this
+limits and signals are set, the inputs are converted, the calling machinery (calls, a first
+import statement, a first memoizing decoration) is warmed up and the completion is compiled (no
+program's compilation is timed; no annotation is ever evaluated); then it sends its CPU clock
+reading as the run's first message: the completion's module body and every call are timed.
+Nothing the completion's text chooses runs before that clock but the compiler. From that moment nothing in this
 process is trusted: the completion may patch any of it. The harness (another uid) reads the run's
 CPU time from the kernel, so nothing here can shorten it, and it validates the result message.
 Every measured run is the same (the performance tests, in one order), and the first is checked in
@@ -15,7 +15,6 @@ full like the correctness-only run before it.
 
 import __future__
 
-import ast
 import builtins
 import contextlib
 import fcntl
@@ -134,9 +133,12 @@ def prepare(request):
     # copy-on-write faults here, with a stub, rather than inside the measured run.
     for args in prepared:
         call_once(_Stub, "run", args, request.get("inplace"), request.get("prefix", False))
-    # So do a first memoizing decoration's (17 faults, 48 us when timed: red team round 7b).
+    # So do a first memoizing decoration's (17 faults, 48 us when timed: red team round 7b) and
+    # a first import statement's (the import machinery: 7 faults, 25-34 us when timed), for
+    # every program alike: what the completion's own text names is never run before its clock.
     functools.lru_cache(maxsize=None)(_Stub.run)
     functools.cache(_Stub.run)
+    __import__("collections", namespace, None, ("deque",), 0)
     return namespace, prepared
 
 
@@ -148,11 +150,10 @@ COMPILE_FLAGS = __future__.annotations.compiler_flag
 
 
 class Compiled:
-    """A completion compiled before its run's clock starts: its code, or why it is invalid;
-    its absolute import statements (ast nodes)."""
+    """A completion compiled before its run's clock starts: its code, or why it is invalid."""
 
-    def __init__(self, code=None, invalid=None, imports=()):
-        self.code, self.invalid, self.imports = code, invalid, imports
+    def __init__(self, code=None, invalid=None):
+        self.code, self.invalid = code, invalid
 
 
 def compile_program(program):
@@ -160,36 +161,12 @@ def compile_program(program):
     source takes to compile says nothing of its algorithm, and code shipped precompiled, as a
     marshalled blob, skipped it: red team round 7b)."""
     try:
-        tree = compile(program, "<solution>", "exec", ast.PyCF_ONLY_AST | COMPILE_FLAGS, True)
-        code = compile(tree, "<solution>", "exec", COMPILE_FLAGS, True)
+        code = compile(program, "<solution>", "exec", COMPILE_FLAGS, True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
         error = f"{type(exc).__name__}: {exc}{line}"[:500]
         return Compiled(invalid={"status": "invalid", "test": -1, "error": error})
-    imports = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and not node.level)
-    ]
-    return Compiled(code=code, imports=[n for n in imports if not _is_future(n)])
-
-
-def _is_future(node):
-    return isinstance(node, ast.ImportFrom) and node.module == "__future__"
-
-
-def warm_imports(compiled):
-    """Run the completion's import statements once, before its clock starts, into a scratch
-    namespace: the first import of a loaded module pays its copy-on-write faults (31 us for
-    `from collections import deque`), which a completion could save by using the prelude's
-    names and its anchor paid (red team round 7b). Only in a forked run, under its filter: every
-    module a run may import is loaded already, so this runs no module's code and opens nothing;
-    what fails here fails again, timed, in the completion."""
-    scratch = {"__name__": "solution", "__builtins__": __builtins__}
-    for node in compiled.imports:
-        statement = ast.Module(body=[node], type_ignores=[])
-        with contextlib.suppress(Exception):
-            exec(compile(statement, "<imports>", "exec", 0, True), scratch)
+    return Compiled(code=code)
 
 
 def _kind(exc):
@@ -386,8 +363,6 @@ def run_main(*, counted=False, set_own_limits=False):
         if set_own_limits:  # a forked run (valgrind, under which counted runs run, needs files)
             # From here on: no file, no socket, nothing left for later runs.
             runfilter.install(_zygote.get("filter"))
-            if compiled is not None:
-                warm_imports(compiled)
         if not counted:
             # The thread clock: the process has one thread here, and unlike the process clock
             # (which leaves out the running slice: 0-4 ms low at random) it is exact.
