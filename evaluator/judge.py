@@ -2,12 +2,13 @@
 
 Timing protocol (DESIGN §4): a jail on a pinned core judges one sample, or several in turn
 (judge_samples: one jail start and one zygote for up to SAMPLES_PER_JAIL; each sample is judged
-exactly as it would be alone). Every run of a program is the same: a fresh process of uid 65534 runs every test once. The first run is the check (its outputs
-are compared here, outside the jail); then, if it passed, the program is measured: CPU time in
-interleaved rounds, charged by the kernel for every thread and process the run caused, or an
-instruction count under valgrind. A completion is always timed beside an anchor reference in the
-same jail; its runtime is the median of its per-round ratio to the anchor, times the anchor's
-calibrated runtime. Machine drift between calibration and evaluation therefore cancels out.
+exactly as it would be alone). Every run of a program is the same: a fresh process of uid 65534
+runs every test once. The first run is the check (its outputs are compared here, outside the jail);
+then, if it passed, the program is measured: CPU time in interleaved rounds, charged by the kernel
+for every thread and process the run caused, or an instruction count under valgrind. A completion
+is always timed beside an anchor reference in the same jail; its runtime is the median of its per-
+round ratio to the anchor, times the anchor's calibrated runtime. Machine drift between calibration
+and evaluation therefore cancels out.
 """
 
 from __future__ import annotations
@@ -243,9 +244,8 @@ def judge_samples(
         if isinstance(judging, SampleResult):
             done(index, judging)
             continue
-        if measure != "cpu":
-            continue  # judged alone (below): counted runs are exec'd with a scratch folder
-        group.append((index, judging))
+        if measure == "cpu":  # counted runs are judged alone (below)
+            group.append((index, judging))
         if len(group) == SAMPLES_PER_JAIL:
             _judge_together(group, done)
             group = []
@@ -355,16 +355,16 @@ class _Judging:
     ) -> SampleResult:
         """Its result from its report, or from how the jail ended (run; None: the jail goes on)."""
         state, task = self.state, self.task
-        if "check" not in state or (report is None and run is None):
-            if run is None:
-                return _internal(task, "the jail reported a sample it did not check")
+        if "check" not in state and run is None:
+            return _internal(task, "the jail reported a sample it did not check")
+        if "check" not in state or (state["check"] is None and report is None):
+            assert run is not None  # a jail of several samples passes only what it reported
             return _jail_failure(task, run)
         if state["check"] is not None:
             return state["check"]
         if "anchor" in state and state["anchor"]["status"] != "ok":
             return _internal(task, "the anchor reference failed its check run", state["anchor"])
-        if report is None:
-            return _jail_failure(task, run) if run is not None else _internal(task, "no report")
+        assert report is not None
         if _left_processes(report):
             return _strays_result(task)
         return _interpret_measure(task, self.calibration, report)

